@@ -1,0 +1,53 @@
+// The global guard: authenticates through passport, then checks what the route needs (operator,
+// a tenant, a scope). Runs before interceptors, so idempotency always sees the tenant.
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { ApiError } from '../common/errors/api-error';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/config.schema';
+import { AuthContext, hasScope, Scope } from './auth-context';
+import { OPERATOR_KEY, PUBLIC_KEY, SCOPE_KEY } from './auth.decorators';
+
+@Injectable()
+export class ApiAuthGuard extends AuthGuard('api-key') {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const isPublic = this.reflector.getAllAndOverride<'always' | 'hosted' | undefined>(PUBLIC_KEY, targets);
+    if (isPublic === 'always' || (isPublic === 'hosted' && this.config.mode === 'hosted')) return true;
+
+    await super.canActivate(context);
+    const request = context.switchToHttp().getRequest<{ user: AuthContext; method: string }>();
+    const auth = request.user;
+
+    if (this.reflector.getAllAndOverride<boolean>(OPERATOR_KEY, targets)) {
+      // A sidecar without CAP_API_KEY has no operator to tell apart: its caller is the operator.
+      if (auth.principal !== 'operator' && auth.principal !== 'anonymous') throw new ApiError('operator_only', 'this route needs the operator key (CAP_API_KEY)');
+      return true;
+    }
+    if (auth.tenantId === null) {
+      throw new ApiError('tenant_key_required', 'the operator key manages tenants; use a tenant API key for this route');
+    }
+    const needed =
+      this.reflector.getAllAndOverride<Scope | undefined>(SCOPE_KEY, targets) ??
+      (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'admin');
+    if (!hasScope(auth, needed)) {
+      throw new ApiError('insufficient_scope', `this API key lacks the '${needed}' scope`);
+    }
+    return true;
+  }
+
+  // Pass our own errors through untouched; passport's defaults would become a bare 401.
+  override handleRequest<T>(err: unknown, user: T): T {
+    if (err) throw err;
+    if (!user) throw new ApiError('unauthenticated', 'an API key is required');
+    return user;
+  }
+}

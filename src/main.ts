@@ -1,0 +1,62 @@
+// `npm start`: the sidecar (or a hosted instance). Config is validated first, then the database
+// is opened (embedded PostgreSQL when a sidecar has no DATABASE_URL) and migrated, then we listen.
+import { createApp } from './create-app';
+import { ConfigError, loadConfig } from './config/load-config';
+import { migrate } from './database/migrator';
+import { openDatabase } from './database/open-database';
+
+const log = (msg: string, extra: Record<string, unknown> = {}) =>
+  process.stdout.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg, ...extra })}\n`);
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const db = await openDatabase(config, (line) => log(line));
+  const applied = await migrate(db.url);
+  if (applied.length) log('database migrated', { applied });
+
+  const app = await createApp(config, db.url);
+  await app.listen({ port: config.port, host: config.host });
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  log(`SpendGuard listening on ${url}`, {
+    url,
+    mode: config.mode,
+    database: config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`,
+    locks: config.redisUrl ? 'redis' : 'in-process',
+    auth: config.apiKey ? 'api key required' : 'none (loopback only)',
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('shutting down: no new requests, letting in-flight calls settle', { signal });
+    const force = setTimeout(() => {
+      process.stderr.write('shutdown grace period elapsed; exiting\n');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    try {
+      await app.close();
+      await db.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`spendguard: failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

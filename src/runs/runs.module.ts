@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { RunsController } from './runs.controller';
+import { RunsService } from './runs.service';
+
+@Module({ imports: [AgentsModule], controllers: [RunsController], providers: [RunsService], exports: [RunsService] })
+export class RunsModule {}

@@ -1,0 +1,91 @@
+// Runs group an agent's calls (the seed's `POST …/runs`); their figures come from the holds.
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { z } from 'zod';
+import { AgentsService } from '../agents/agents.service';
+import { TenantAuth } from '../auth/auth-context';
+import { ApiError } from '../common/errors/api-error';
+import { RUN_ID_RE } from '../common/http/ids';
+import { decodeCursor, encodeCursor, page } from '../common/http/pagination';
+import { microcentsToCentsCeil } from '../common/money';
+import { PG_POOL } from '../database/prisma.service';
+import { CreatedRunDto, RunDto, RunListDto, RunListQueryDto } from './run.dto';
+
+const cursorShape = z.tuple([z.iso.datetime(), z.string().regex(RUN_ID_RE)]);
+
+const RUNS_SQL = `
+SELECT r.id, r.agent_id, r.created_at,
+       count(v.id)::int AS call_count,
+       (count(v.id) FILTER (WHERE v.status = 'open'))::int AS in_flight,
+       COALESCE(sum(v.cost_microcents) FILTER (WHERE v.status IN ('settled', 'expired')), 0)::text AS spent
+  FROM runs r
+  LEFT JOIN reservations v ON v.agent_id = r.agent_id AND v.run_id = r.id
+ WHERE r.agent_id = $1::uuid AND r.tenant_id = $2::uuid`;
+
+interface RunRow {
+  id: string;
+  agent_id: string;
+  created_at: Date;
+  call_count: number;
+  in_flight: number;
+  spent: string;
+}
+
+function toRun(r: RunRow): RunDto {
+  const spent = BigInt(r.spent);
+  return {
+    run_id: r.id,
+    agent_id: r.agent_id,
+    created_at: r.created_at.toISOString(),
+    status: r.in_flight > 0 ? 'active' : 'idle',
+    call_count: r.call_count,
+    in_flight: r.in_flight,
+    spent_cents: microcentsToCentsCeil(spent),
+    spent_microcents: spent.toString(),
+  };
+}
+
+@Injectable()
+export class RunsService {
+  constructor(
+    private readonly agents: AgentsService,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  async create(auth: TenantAuth, agentId: string): Promise<CreatedRunDto> {
+    await this.agents.require(auth, agentId);
+    const runId = randomUUID();
+    const { rows } = await this.pool.query(
+      'INSERT INTO runs (agent_id, id, tenant_id) VALUES ($1::uuid, $2, $3::uuid) RETURNING created_at',
+      [agentId, runId, auth.tenantId],
+    );
+    return { run_id: runId, agent_id: agentId, created_at: rows[0].created_at.toISOString() };
+  }
+
+  async list(auth: TenantAuth, agentId: string, query: RunListQueryDto): Promise<RunListDto> {
+    await this.agents.require(auth, agentId, { allowDeleted: true });
+    const before = query.cursor ? decodeCursor(query.cursor, cursorShape) : undefined;
+    const values: unknown[] = [agentId, auth.tenantId, query.limit + 1];
+    let where = '';
+    if (before) {
+      values.push(before[0], before[1]);
+      where = ' AND (r.created_at, r.id) < ($4::timestamptz, $5)';
+    }
+    const { rows } = await this.pool.query<RunRow>(
+      `${RUNS_SQL}${where} GROUP BY r.agent_id, r.id ORDER BY r.created_at DESC, r.id DESC LIMIT $3`,
+      values,
+    );
+    const { items, next_cursor } = page(rows, query.limit, (r) => encodeCursor([r.created_at.toISOString(), r.id]));
+    return { runs: items.map(toRun), next_cursor };
+  }
+
+  async get(auth: TenantAuth, agentId: string, runId: string): Promise<RunDto> {
+    await this.agents.require(auth, agentId, { allowDeleted: true });
+    const { rows } = RUN_ID_RE.test(runId)
+      ? await this.pool.query<RunRow>(`${RUNS_SQL} AND r.id = $3 GROUP BY r.agent_id, r.id`, [agentId, auth.tenantId, runId])
+      : { rows: [] as RunRow[] };
+    if (rows.length === 0) throw new ApiError('run_not_found', `run ${runId} not found for agent ${agentId}`);
+    return toRun(rows[0]);
+  }
+}

@@ -1,0 +1,26 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
+import { OperatorOnly } from '../auth/auth.decorators';
+import { CreatedTenantDto, CreateTenantDto, TenantListDto, TenantListQueryDto } from './tenant.dto';
+import { TenantsService } from './tenants.service';
+
+@ApiTags('tenants')
+@ApiSecurity('api_key')
+@OperatorOnly()
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @ZodResponse({ status: 201, type: CreatedTenantDto, description: 'the tenant and its first admin key' })
+  create(@Body() body: CreateTenantDto) {
+    return this.tenants.create(body);
+  }
+
+  @Get()
+  @ZodResponse({ type: TenantListDto })
+  list(@Query() query: TenantListQueryDto) {
+    return this.tenants.list(query);
+  }
+}

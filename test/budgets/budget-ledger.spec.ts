@@ -1,0 +1,232 @@
+// The budget core the proxy calls, against the real Postgres: holds are atomic and never
+// together exceed what is left; settles, releases, overruns and expiries post exactly.
+import { randomUUID } from 'node:crypto';
+import { LOCAL_TENANT_ID } from '../../src/auth/auth-context';
+import { BudgetLedgerRepository } from '../../src/budgets/budget-ledger.repository';
+import { SweeperService } from '../../src/budgets/sweeper.service';
+import { centsToMicrocents } from '../../src/common/money';
+import { expectLedgerBalanced, startTestApp, TestApp } from '../support/test-app';
+
+let t: TestApp;
+let ledger: BudgetLedgerRepository;
+
+beforeAll(async () => {
+  t = await startTestApp({ env: { CAP_DB_POOL_MAX: '20' } });
+  ledger = t.app.get(BudgetLedgerRepository);
+});
+afterEach(() => expectLedgerBalanced(t.pool));
+afterAll(() => t.close());
+
+async function agentWithBudget(limitCents: number, topupCents = 0): Promise<string> {
+  const agent = await t.http.post('/v1/agents', { name: 'ledger-test' });
+  await t.http.post(`/v1/agents/${agent.body.agent_id}/budget`, { hard_limit_cents: limitCents, topup_cents: topupCents });
+  return agent.body.agent_id;
+}
+
+const hold = (agentId: string, amountMicrocents: bigint, ttlSeconds = 60) =>
+  ledger.hold({
+    tenantId: LOCAL_TENANT_ID,
+    agentId,
+    runId: 'run-1',
+    requestId: randomUUID(),
+    amountMicrocents,
+    ttlSeconds,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+  });
+
+async function budgetRow(agentId: string) {
+  const { rows } = await t.pool.query('SELECT * FROM budgets WHERE agent_id = $1', [agentId]);
+  return rows[0];
+}
+
+describe('hold', () => {
+  it('lets exactly 50 of 200 concurrent holds through when the budget fits 50', async () => {
+    const agentId = await agentWithBudget(50 * 7); // 350 cents
+    const each = centsToMicrocents(7);
+    const results = await Promise.all(Array.from({ length: 200 }, () => hold(agentId, each)));
+
+    expect(results.filter((r) => r.ok)).toHaveLength(50);
+    expect(results.filter((r) => !r.ok && r.reason === 'insufficient_budget')).toHaveLength(150);
+    const b = await budgetRow(agentId);
+    expect(b.remaining_microcents).toBe('0');
+    expect(b.reserved_microcents).toBe((50n * each).toString());
+    expect(b.in_flight).toBe(50);
+    const { rows } = await t.pool.query(
+      "SELECT count(*)::int AS n FROM reservations WHERE agent_id = $1 AND status = 'open'",
+      [agentId],
+    );
+    expect(rows[0].n).toBe(50);
+  });
+
+  it('refuses a hold larger than what is left and changes nothing', async () => {
+    const agentId = await agentWithBudget(10);
+    const before = await budgetRow(agentId);
+    const r = await hold(agentId, centsToMicrocents(10) + 1n);
+    expect(r).toEqual({ ok: false, reason: 'insufficient_budget', remainingMicrocents: centsToMicrocents(10) });
+    expect(await budgetRow(agentId)).toEqual(before);
+  });
+
+  it('says why when there is no budget or no agent', async () => {
+    const agent = await t.http.post('/v1/agents', {});
+    expect(await hold(agent.body.agent_id, 1n)).toEqual({ ok: false, reason: 'budget_not_found' });
+    expect(await hold(randomUUID(), 1n)).toEqual({ ok: false, reason: 'agent_not_found' });
+  });
+
+  it('refuses holds for a deleted agent', async () => {
+    const agentId = await agentWithBudget(100);
+    await t.http.delete(`/v1/agents/${agentId}`);
+    expect(await hold(agentId, 1n)).toEqual({ ok: false, reason: 'agent_not_found' });
+  });
+});
+
+describe('settle, release, overrun', () => {
+  it('charges the exact cost in microcents and releases the rest of the hold', async () => {
+    const agentId = await agentWithBudget(100);
+    const h = await hold(agentId, 5_000_000n);
+    if (!h.ok) throw new Error('hold failed');
+    const done = await ledger.settle(LOCAL_TENANT_ID, h.reservationId, 1_234_567n, {
+      usage: { input_tokens: 10 },
+      costBreakdown: { total: '1234567' },
+      priceVersion: 'v-test',
+    });
+    expect(done).toEqual({
+      agentId,
+      holdMicrocents: 5_000_000n,
+      costMicrocents: 1_234_567n,
+      remainingMicrocents: 100_000_000n - 1_234_567n,
+    });
+    const b = await budgetRow(agentId);
+    expect([b.remaining_microcents, b.reserved_microcents, b.spent_microcents, b.in_flight]).toEqual([
+      '98765433',
+      '0',
+      '1234567',
+      0,
+    ]);
+    const { rows } = await t.pool.query(
+      'SELECT kind, amount_microcents, balance_after_microcents, price_version FROM ledger_entries WHERE agent_id = $1 ORDER BY seq',
+      [agentId],
+    );
+    expect(rows.map((r) => [r.kind, r.amount_microcents, r.balance_after_microcents])).toEqual([
+      ['limit_set', '100000000', '100000000'],
+      ['reserve', '-5000000', '95000000'],
+      ['settle', '-1234567', '95000000'],
+      ['release', '3765433', '98765433'],
+    ]);
+    expect(rows[2].price_version).toBe('v-test');
+  });
+
+  it('settles a reservation once: a second settle changes nothing', async () => {
+    const agentId = await agentWithBudget(100);
+    const h = await hold(agentId, 1_000_000n);
+    if (!h.ok) throw new Error('hold failed');
+    expect(await ledger.settle(LOCAL_TENANT_ID, h.reservationId, 10n)).not.toBeNull();
+    const before = await budgetRow(agentId);
+    expect(await ledger.settle(LOCAL_TENANT_ID, h.reservationId, 999_999n)).toBeNull();
+    expect(await ledger.release(LOCAL_TENANT_ID, h.reservationId)).toBeNull();
+    expect(await budgetRow(agentId)).toEqual(before);
+  });
+
+  it('charges a cost above the hold in full as an overrun, which blocks the agent until topped up', async () => {
+    const agentId = await agentWithBudget(10);
+    const h = await hold(agentId, centsToMicrocents(10));
+    if (!h.ok) throw new Error('hold failed');
+    await ledger.settle(LOCAL_TENANT_ID, h.reservationId, centsToMicrocents(13));
+    const b = await budgetRow(agentId);
+    expect([b.remaining_microcents, b.spent_microcents]).toEqual([(-centsToMicrocents(3)).toString(), centsToMicrocents(13).toString()]);
+    const kinds = await t.pool.query('SELECT kind, amount_microcents FROM ledger_entries WHERE agent_id = $1 ORDER BY seq', [agentId]);
+    expect(kinds.rows.slice(-2)).toEqual([
+      { kind: 'settle', amount_microcents: '-10000000' },
+      { kind: 'overrun', amount_microcents: '-3000000' },
+    ]);
+    expect(await hold(agentId, 1n)).toMatchObject({ ok: false, reason: 'insufficient_budget' });
+
+    const topped = await t.http.post(`/v1/agents/${agentId}/budget/topup`, { amount_cents: 5 });
+    expect(topped.body.remaining_cents).toBe(2);
+    expect((await hold(agentId, 1n)).ok).toBe(true);
+  });
+
+  it('releases a hold in full and records why', async () => {
+    const agentId = await agentWithBudget(100);
+    const h = await hold(agentId, 7_000_000n);
+    if (!h.ok) throw new Error('hold failed');
+    await ledger.release(LOCAL_TENANT_ID, h.reservationId, { reason: 'upstream_error', status: 502 });
+    const b = await budgetRow(agentId);
+    expect([b.remaining_microcents, b.reserved_microcents, b.spent_microcents]).toEqual(['100000000', '0', '0']);
+    const last = await t.pool.query('SELECT kind, amount_microcents, details FROM ledger_entries WHERE agent_id = $1 ORDER BY seq DESC LIMIT 1', [agentId]);
+    expect(last.rows[0]).toEqual({ kind: 'release', amount_microcents: '7000000', details: { reason: 'upstream_error', status: 502 } });
+  });
+
+  it('never lets another tenant settle a reservation', async () => {
+    const agentId = await agentWithBudget(100);
+    const h = await hold(agentId, 1_000_000n);
+    if (!h.ok) throw new Error('hold failed');
+    expect(await ledger.settle(randomUUID(), h.reservationId, 1n)).toBeNull();
+    expect(await ledger.settle(LOCAL_TENANT_ID, h.reservationId, 1n)).not.toBeNull();
+  });
+
+  it('keeps the invariant exact under concurrent holds and settles of odd amounts', async () => {
+    const agentId = await agentWithBudget(1_000);
+    const costs = Array.from({ length: 120 }, (_, i) => BigInt(1 + ((i * 7_919_993) % 9_999_991)));
+    await Promise.all(
+      costs.map(async (cost, i) => {
+        const h = await hold(agentId, 9_999_991n);
+        if (!h.ok) return;
+        if (i % 5 === 0) await ledger.release(LOCAL_TENANT_ID, h.reservationId);
+        else await ledger.settle(LOCAL_TENANT_ID, h.reservationId, i % 11 === 0 ? cost + 10_000_000n : cost);
+      }),
+    );
+    const b = await budgetRow(agentId);
+    expect(b.in_flight).toBe(0);
+    expect(b.reserved_microcents).toBe('0');
+    expect(BigInt(b.remaining_microcents) + BigInt(b.spent_microcents)).toBe(centsToMicrocents(1_000));
+  });
+});
+
+describe('expiry (crash safety)', () => {
+  it('charges holds past their expiry in full as `expire` and frees the agent', async () => {
+    const agentId = await agentWithBudget(100);
+    const h = await hold(agentId, 4_000_000n);
+    if (!h.ok) throw new Error('hold failed');
+    await t.pool.query("UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = $1", [h.reservationId]);
+    await t.app.get(SweeperService).tick();
+
+    const b = await budgetRow(agentId);
+    expect([b.remaining_microcents, b.reserved_microcents, b.spent_microcents, b.in_flight]).toEqual([
+      '96000000',
+      '0',
+      '4000000',
+      0,
+    ]);
+    const { rows } = await t.pool.query('SELECT status, cost_microcents FROM reservations WHERE id = $1', [h.reservationId]);
+    expect(rows[0]).toEqual({ status: 'expired', cost_microcents: '4000000' });
+    const last = await t.pool.query('SELECT kind, amount_microcents FROM ledger_entries WHERE agent_id = $1 ORDER BY seq DESC LIMIT 1', [agentId]);
+    expect(last.rows[0]).toEqual({ kind: 'expire', amount_microcents: '-4000000' });
+    // A late settle from the lost call changes nothing: the hold was already charged.
+    expect(await ledger.settle(LOCAL_TENANT_ID, h.reservationId, 1n)).toBeNull();
+  });
+
+  it('leaves holds that have not expired alone', async () => {
+    const agentId = await agentWithBudget(100);
+    const h = await hold(agentId, 1_000_000n, 3600);
+    await t.app.get(SweeperService).tick();
+    const { rows } = await t.pool.query('SELECT status FROM reservations WHERE id = $1', [h.ok && h.reservationId]);
+    expect(rows[0].status).toBe('open');
+    if (h.ok) await ledger.release(LOCAL_TENANT_ID, h.reservationId);
+  });
+});
+
+describe('the ledger is append-only', () => {
+  it('refuses updates and deletes of entries', async () => {
+    const agentId = await agentWithBudget(1);
+    await expect(t.pool.query("UPDATE ledger_entries SET amount_microcents = 0 WHERE agent_id = $1", [agentId])).rejects.toThrow(/append-only/);
+    await expect(t.pool.query('DELETE FROM ledger_entries WHERE agent_id = $1', [agentId])).rejects.toThrow(/append-only/);
+  });
+
+  it('refuses a budget row that does not balance', async () => {
+    const agentId = await agentWithBudget(1);
+    await expect(
+      t.pool.query('UPDATE budgets SET remaining_microcents = remaining_microcents + 1 WHERE agent_id = $1', [agentId]),
+    ).rejects.toThrow(/budgets_balanced_check/);
+  });
+});
