@@ -54,8 +54,17 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
 
+  // While shutting down, answers ask keep-alive clients to hang up, so the server can close
+  // as soon as the requests in flight are answered.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   // Bodiless POSTs (`curl -X POST …/runs`) validate as `{}`, so schemas decide what is missing.
   fastify.addHook('preValidation', async (request) => {

@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     force.unref();
     try {
+      // Stop the HTTP server first and wait for in-flight requests: Nest's own close() would end
+      // the database pool before the server, under requests still running.
+      await app.getHttpAdapter().getInstance().close();
       await app.close();
       await db.stop();
     } finally {

@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig } from './load-config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('gives a working sidecar with no settings at all', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ mode: 'sidecar', port: 8787, host: '127.0.0.1', dataDir: './.spendguard', apiKey: undefined });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('says what is wrong with each bad value, one line each', () => {
+    const lines = problems({ CAP_MODE: 'cloud', PORT: 'eighty', CAP_RESERVATION_TTL_SECONDS: '-5', DATABASE_URL: 'mysql://x' });
+    expect(lines).toHaveLength(4);
+    expect(lines.find((l) => l.startsWith('config: CAP_MODE:'))).toContain('"cloud"');
+    expect(lines.find((l) => l.startsWith('config: PORT:'))).toContain('"eighty"');
+    expect(lines.some((l) => l.startsWith('config: CAP_RESERVATION_TTL_SECONDS:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('config: DATABASE_URL:'))).toBe(true);
+  });
+
+  it('requires the database, Redis and operator key in hosted mode', () => {
+    expect(problems({ CAP_MODE: 'hosted' })).toEqual([
+      'config: DATABASE_URL: required when CAP_MODE=hosted',
+      'config: REDIS_URL: required when CAP_MODE=hosted',
+      'config: CAP_API_KEY: required when CAP_MODE=hosted (the operator key)',
+    ]);
+  });
+
+  it('never prints the operator key, and refuses a short one', () => {
+    const lines = problems({ CAP_API_KEY: 'short-secret' });
+    expect(lines).toEqual(['config: CAP_API_KEY: must be at least 16 characters']);
+    expect(lines.join()).not.toContain('short-secret');
+  });
+
+  it('binds beyond loopback only with a key', () => {
+    expect(problems({ CAP_HOST: '0.0.0.0' })[0]).toMatch(/^config: CAP_HOST:/);
+    expect(loadConfig({ CAP_HOST: '0.0.0.0', CAP_API_KEY: 'k'.repeat(16) }).host).toBe('0.0.0.0');
+  });
+});
