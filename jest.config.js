@@ -10,6 +10,7 @@ const transformIgnorePatterns = ['/node_modules/(?!content-disposition/)'];
 module.exports = {
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
       displayName: 'unit',
