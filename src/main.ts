@@ -60,6 +60,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`spendguard: failed to start: ${(err as Error).message}\n`);
+  process.stderr.write(`spendguard: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

