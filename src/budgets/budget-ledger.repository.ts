@@ -15,6 +15,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { withRetry } from './retry';
 
 export interface BudgetRow {
@@ -132,7 +133,10 @@ SELECT r.id, r.tenant_id, r.amount_microcents
 
 @Injectable()
 export class BudgetLedgerRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /** Takes a hold of `amountMicrocents` if it fits in what is left after every other open hold. */
   async hold(req: HoldRequest): Promise<HoldResult> {
@@ -228,9 +232,12 @@ export class BudgetLedgerRepository {
       }),
     );
     if (rows.length === 0) return null;
+    const holdMicrocents = BigInt(rows[0].hold);
+    if (costMicrocents > 0n) this.metrics.spentMicrocents.inc(Number(costMicrocents));
+    if (costMicrocents > holdMicrocents) this.metrics.overruns.inc();
     return {
       agentId: rows[0].agent_id,
-      holdMicrocents: BigInt(rows[0].hold),
+      holdMicrocents,
       costMicrocents,
       remainingMicrocents: BigInt(rows[0].remaining),
     };

@@ -140,6 +140,8 @@ describe('settle, release, overrun', () => {
       { kind: 'overrun', amount_microcents: '-3000000' },
     ]);
     expect(await hold(agentId, 1n)).toMatchObject({ ok: false, reason: 'insufficient_budget' });
+    const metrics = await t.http.get('/metrics');
+    expect(metrics.text).toMatch(/^spendguard_overruns_total [1-9]/m);
 
     const topped = await t.http.post(`/v1/agents/${agentId}/budget/topup`, { amount_cents: 5 });
     expect(topped.body.remaining_cents).toBe(2);
