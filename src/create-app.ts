@@ -4,10 +4,12 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { AppModule } from './app.module';
+import { documentErrors } from './common/errors/error.schema';
+import { toErrorResponse } from './common/errors/to-error-response';
 import { requestIdFrom } from './common/http/ids';
 import { AppConfig } from './config/config.schema';
 import { MetricsService } from './metrics/metrics.service';
@@ -31,12 +33,19 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api_key')
     .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'bearer')
     .build();
-  return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config), { version: '3.1' });
+  return documentErrors(cleanupOpenApiDoc(SwaggerModule.createDocument(app, config), { version: '3.1' }));
 }
 
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxBodyBytes,
+    // Run ids may be 128 characters; longer parameters are refused by us, not by Fastify.
+    maxParamLength: 512,
+    // Errors Fastify raises while routing (a malformed URL, an over-long parameter), in our shape.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const res = toErrorResponse(error, request.id);
+      void reply.status(res.status).headers(res.headers).send(res.body);
+    },
     trustProxy: config.trustProxy,
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     // One log line per request, written by our onResponse hook below.
@@ -50,8 +59,12 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
     abortOnError: false,
+    // JSON only: Nest's form parser would let a plain HTML form on any web page, which needs no
+    // CORS preflight, write to a key-less sidecar.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
   const metrics = app.get(MetricsService);
 
   // While shutting down, answers ask keep-alive clients to hang up, so the server can close

@@ -1,7 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { pageQuerySchema } from '../common/http/pagination';
-import { displayName, isoDateTime } from '../common/http/schemas';
+import { displayName, isoDateTime, stringOrNull } from '../common/http/schemas';
 
 export const concurrencySchema = z
   .enum(['exclusive', 'parallel'])
@@ -18,13 +18,13 @@ export const updateAgentSchema = createAgentSchema.refine((b) => b.name !== unde
 export const agentSchema = z
   .object({
     agent_id: z.uuid(),
-    name: z.string().nullable(),
+    name: stringOrNull,
     concurrency: concurrencySchema,
     created_at: isoDateTime,
     deleted_at: isoDateTime.nullable(),
   });
 
-export const agentListSchema = z.object({ agents: z.array(agentSchema), next_cursor: z.string().nullable() });
+export const agentListSchema = z.object({ agents: z.array(agentSchema), next_cursor: stringOrNull });
 
 export const agentDeletedSchema = z.object({ agent_id: z.uuid(), deleted: z.literal(true) });
 

@@ -19,25 +19,25 @@ export class AgentsController {
   }
 
   @Get()
-  @ZodResponse({ type: AgentListDto })
+  @ZodResponse({ status: 200, type: AgentListDto })
   list(@CurrentAuth() auth: TenantAuth, @Query() query: ListAgentsQueryDto) {
     return this.agents.list(auth, query);
   }
 
   @Get(':agent_id')
-  @ZodResponse({ type: AgentDto })
+  @ZodResponse({ status: 200, type: AgentDto })
   get(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string) {
     return this.agents.get(auth, agentId);
   }
 
   @Patch(':agent_id')
-  @ZodResponse({ type: AgentDto })
+  @ZodResponse({ status: 200, type: AgentDto })
   update(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Body() body: UpdateAgentDto) {
     return this.agents.update(auth, agentId, body);
   }
 
   @Delete(':agent_id')
-  @ZodResponse({ type: AgentDeletedDto })
+  @ZodResponse({ status: 200, type: AgentDeletedDto })
   remove(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string) {
     return this.agents.remove(auth, agentId);
   }

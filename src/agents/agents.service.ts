@@ -5,12 +5,12 @@ import { z } from 'zod';
 import { TenantAuth } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
 import { isUuid } from '../common/http/ids';
-import { decodeCursor, encodeCursor, page } from '../common/http/pagination';
+import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { PrismaService } from '../database/prisma.service';
 import { Agent } from '../generated/prisma/client';
 import { AgentDto, AgentListDto, CreateAgentDto, ListAgentsQueryDto, UpdateAgentDto } from './agent.dto';
 
-const cursorShape = z.tuple([z.iso.datetime(), z.uuid()]);
+const cursorShape = z.tuple([cursorTimestamp, z.uuid()]);
 
 export function toAgentResponse(agent: Agent): AgentDto {
   return {

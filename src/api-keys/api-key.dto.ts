@@ -2,7 +2,7 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { SCOPES } from '../auth/auth-context';
 import { pageQuerySchema } from '../common/http/pagination';
-import { displayName, isoDateTime } from '../common/http/schemas';
+import { displayName, isoDateTime, stringOrNull } from '../common/http/schemas';
 
 export const scopeSchema = z.enum(SCOPES).describe('admin: everything in the tenant; cap:use: proxy calls only; read: GETs only');
 
@@ -27,7 +27,7 @@ export const apiKeySchema = z
 export const createdApiKeySchema = apiKeySchema
   .extend({ secret: z.string().describe('shown once, now; only its SHA-256 is stored') });
 
-export const apiKeyListSchema = z.object({ api_keys: z.array(apiKeySchema), next_cursor: z.string().nullable() });
+export const apiKeyListSchema = z.object({ api_keys: z.array(apiKeySchema), next_cursor: stringOrNull });
 
 export class CreateApiKeyDto extends createZodDto(createApiKeySchema) {}
 export class ApiKeyDto extends createZodDto(apiKeySchema) {}

@@ -21,13 +21,13 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ZodResponse({ type: ApiKeyListDto })
+  @ZodResponse({ status: 200, type: ApiKeyListDto })
   list(@CurrentAuth() auth: TenantAuth, @Query() query: ApiKeyListQueryDto) {
     return this.keys.list(auth, query);
   }
 
   @Delete(':id')
-  @ZodResponse({ type: ApiKeyDto, description: 'the revoked key' })
+  @ZodResponse({ status: 200, type: ApiKeyDto, description: 'the revoked key' })
   revoke(@CurrentAuth() auth: TenantAuth, @Param('id') id: string) {
     return this.keys.revoke(auth, id);
   }

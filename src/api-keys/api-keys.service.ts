@@ -7,12 +7,12 @@ import { generateSecret, hashSecret, PREFIX_LENGTH } from '../auth/api-key-secre
 import { Scope, TenantAuth } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
 import { isUuid } from '../common/http/ids';
-import { decodeCursor, encodeCursor, page } from '../common/http/pagination';
+import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { PrismaService } from '../database/prisma.service';
 import { ApiKey, Prisma } from '../generated/prisma/client';
 import { ApiKeyDto, ApiKeyListDto, ApiKeyListQueryDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 
-const cursorShape = z.tuple([z.iso.datetime(), z.uuid()]);
+const cursorShape = z.tuple([cursorTimestamp, z.uuid()]);
 
 export function toApiKeyResponse(k: ApiKey): ApiKeyDto {
   return {

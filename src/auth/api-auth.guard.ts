@@ -1,21 +1,33 @@
 // The global guard: authenticates through passport, then checks what the route needs (operator,
 // a tenant, a scope). Runs before interceptors, so idempotency always sees the tenant.
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
+import { ApiKeyStrategy } from './api-key.strategy';
 import { AuthContext, hasScope, Scope } from './auth-context';
 import { OPERATOR_KEY, PUBLIC_KEY, SCOPE_KEY } from './auth.decorators';
 
 @Injectable()
-export class ApiAuthGuard extends AuthGuard('api-key') {
+export class ApiAuthGuard extends AuthGuard() implements OnModuleInit {
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly strategy: ApiKeyStrategy,
   ) {
     super();
+  }
+
+  /**
+   * Hand passport this app's strategy instance rather than a name: passport's registry of names is
+   * process-wide, so by name the last app built would authenticate for every app in the process
+   * (an embedding host, the test suite). Done here, as Nest injects `options` after construction.
+   */
+  onModuleInit(): void {
+    const self = this as unknown as { options: Record<string, unknown> };
+    self.options = { ...self.options, session: false, defaultStrategy: this.strategy };
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -2,7 +2,7 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { MAX_CENTS } from '../common/money';
 import { pageQuerySchema } from '../common/http/pagination';
-import { isoDateTime } from '../common/http/schemas';
+import { isoDateTime, stringOrNull } from '../common/http/schemas';
 
 const cents = z.number().int().max(MAX_CENTS);
 const microcents = z.string().regex(/^-?\d+$/).describe('exact integer microcents (1 cent = 1,000,000), as a string');
@@ -21,7 +21,7 @@ export const budgetSchema = z
     agent_id: z.uuid(),
     hard_limit_cents: z.number().int(),
     remaining_cents: z.number().int().describe('whole cents, rounded down'),
-    locked_run_id: z.string().nullable().describe('run of the newest in-flight call, if any'),
+    locked_run_id: stringOrNull.describe('run of the newest in-flight call, if any'),
     locked_cents: z.number().int().describe('held by in-flight calls, rounded up'),
     locked_expires_at: isoDateTime.nullable(),
     reserved_cents: z.number().int().describe('held by in-flight calls, rounded up'),
@@ -39,19 +39,19 @@ export const ledgerEntrySchema = z
     amount_microcents: microcents,
     balance_after_microcents: microcents,
     reservation_id: z.uuid().nullable(),
-    run_id: z.string().nullable(),
-    request_id: z.string().nullable(),
-    provider: z.string().nullable(),
-    model: z.string().nullable(),
+    run_id: stringOrNull,
+    request_id: stringOrNull,
+    provider: stringOrNull,
+    model: stringOrNull,
     usage: z.unknown().nullable(),
     cost_breakdown: z.unknown().nullable(),
-    price_version: z.string().nullable(),
+    price_version: stringOrNull,
     details: z.unknown().nullable(),
     created_at: isoDateTime,
   })
   .meta({ id: 'LedgerEntry' });
 
-export const ledgerPageSchema = z.object({ entries: z.array(ledgerEntrySchema), next_cursor: z.string().nullable() });
+export const ledgerPageSchema = z.object({ entries: z.array(ledgerEntrySchema), next_cursor: stringOrNull });
 
 export class SetBudgetDto extends createZodDto(setBudgetSchema) {}
 export class TopupDto extends createZodDto(topupSchema) {}

@@ -20,7 +20,7 @@ export class BudgetsController {
   }
 
   @Get('budget')
-  @ZodResponse({ type: BudgetDto })
+  @ZodResponse({ status: 200, type: BudgetDto })
   get(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string) {
     return this.budgets.get(auth, agentId);
   }
@@ -33,7 +33,7 @@ export class BudgetsController {
   }
 
   @Get('ledger')
-  @ZodResponse({ type: LedgerPageDto })
+  @ZodResponse({ status: 200, type: LedgerPageDto })
   ledger(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Query() query: LedgerQueryDto) {
     return this.budgets.entries(auth, agentId, query);
   }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AgentsService } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
-import { decodeCursor, encodeCursor, page } from '../common/http/pagination';
+import { cursorSeq, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { centsToMicrocents, microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
 import { PrismaService } from '../database/prisma.service';
 import { BudgetDto, LedgerPageDto, LedgerQueryDto, SetBudgetDto, TopupDto } from './budget.dto';
@@ -27,7 +27,7 @@ export function toBudgetResponse(b: BudgetRow): BudgetDto {
   };
 }
 
-const seqCursor = z.tuple([z.string().regex(/^\d{1,19}$/)]);
+const seqCursor = z.tuple([cursorSeq]);
 
 @Injectable()
 export class BudgetsService {

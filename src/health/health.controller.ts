@@ -26,14 +26,14 @@ export class HealthController {
 
   @Get()
   @Public('always')
-  @ZodResponse({ type: LiveDto })
+  @ZodResponse({ status: 200, type: LiveDto })
   live() {
     return { status: 'ok' as const };
   }
 
   @Get('ready')
   @Public('hosted')
-  @ZodResponse({ type: ReadyDto })
+  @ZodResponse({ status: 200, type: ReadyDto })
   @ApiResponse({ status: 503, type: ReadyDto.Output, description: 'a dependency is down' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const [database, redis] = await Promise.all([

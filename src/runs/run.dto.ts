@@ -1,7 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { pageQuerySchema } from '../common/http/pagination';
-import { emptyBodySchema, isoDateTime } from '../common/http/schemas';
+import { emptyBodySchema, isoDateTime, stringOrNull } from '../common/http/schemas';
 
 export const createdRunSchema = z
   .object({ run_id: z.string(), agent_id: z.uuid(), created_at: isoDateTime });
@@ -15,7 +15,7 @@ export const runSchema = createdRunSchema
     spent_microcents: z.string().regex(/^\d+$/),
   });
 
-export const runListSchema = z.object({ runs: z.array(runSchema), next_cursor: z.string().nullable() });
+export const runListSchema = z.object({ runs: z.array(runSchema), next_cursor: stringOrNull });
 
 export class CreateRunDto extends createZodDto(emptyBodySchema) {}
 export class CreatedRunDto extends createZodDto(createdRunSchema) {}

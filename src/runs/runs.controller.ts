@@ -19,13 +19,13 @@ export class RunsController {
   }
 
   @Get()
-  @ZodResponse({ type: RunListDto })
+  @ZodResponse({ status: 200, type: RunListDto })
   list(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Query() query: RunListQueryDto) {
     return this.runs.list(auth, agentId, query);
   }
 
   @Get(':run_id')
-  @ZodResponse({ type: RunDto })
+  @ZodResponse({ status: 200, type: RunDto })
   get(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Param('run_id') runId: string) {
     return this.runs.get(auth, agentId, runId);
   }

@@ -7,12 +7,12 @@ import { AgentsService } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
 import { RUN_ID_RE } from '../common/http/ids';
-import { decodeCursor, encodeCursor, page } from '../common/http/pagination';
+import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { microcentsToCentsCeil } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
 import { CreatedRunDto, RunDto, RunListDto, RunListQueryDto } from './run.dto';
 
-const cursorShape = z.tuple([z.iso.datetime(), z.string().regex(RUN_ID_RE)]);
+const cursorShape = z.tuple([cursorTimestamp, z.string().regex(RUN_ID_RE)]);
 
 const RUNS_SQL = `
 SELECT r.id, r.agent_id, r.created_at,

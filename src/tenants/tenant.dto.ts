@@ -2,7 +2,7 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { createdApiKeySchema } from '../api-keys/api-key.dto';
 import { pageQuerySchema } from '../common/http/pagination';
-import { displayName, isoDateTime } from '../common/http/schemas';
+import { displayName, isoDateTime, stringOrNull } from '../common/http/schemas';
 
 export const createTenantSchema = z.object({ name: displayName }).strict();
 
@@ -12,7 +12,7 @@ export const tenantSchema = z
 export const createdTenantSchema = tenantSchema
   .extend({ api_key: createdApiKeySchema.describe("the tenant's first admin key; its secret is shown only here") });
 
-export const tenantListSchema = z.object({ tenants: z.array(tenantSchema), next_cursor: z.string().nullable() });
+export const tenantListSchema = z.object({ tenants: z.array(tenantSchema), next_cursor: stringOrNull });
 
 export class CreateTenantDto extends createZodDto(createTenantSchema) {}
 export class TenantDto extends createZodDto(tenantSchema) {}

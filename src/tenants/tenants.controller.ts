@@ -19,7 +19,7 @@ export class TenantsController {
   }
 
   @Get()
-  @ZodResponse({ type: TenantListDto })
+  @ZodResponse({ status: 200, type: TenantListDto })
   list(@Query() query: TenantListQueryDto) {
     return this.tenants.list(query);
   }

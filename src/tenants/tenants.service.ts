@@ -5,14 +5,14 @@ import { z } from 'zod';
 import { insertApiKey } from '../api-keys/api-keys.service';
 import { LOCAL_TENANT_ID, LOCAL_TENANT_NAME } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
-import { decodeCursor, encodeCursor, page } from '../common/http/pagination';
+import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
 import { PrismaService } from '../database/prisma.service';
 import { Tenant } from '../generated/prisma/client';
 import { CreatedTenantDto, CreateTenantDto, TenantDto, TenantListDto, TenantListQueryDto } from './tenant.dto';
 
-const cursorShape = z.tuple([z.iso.datetime(), z.uuid()]);
+const cursorShape = z.tuple([cursorTimestamp, z.uuid()]);
 
 const toTenant = (t: Tenant): TenantDto => ({ tenant_id: t.id, name: t.name, created_at: t.createdAt.toISOString() });
 

@@ -33,7 +33,6 @@ export const ERROR_CODES = {
   run_not_found: def(404, 'not_found_error'),
   api_key_not_found: def(404, 'not_found_error'),
   not_in_sidecar_mode: def(404, 'not_found_error'),
-  method_not_allowed: def(405, 'invalid_request_error'),
   agent_locked: def(409, 'conflict_error'),
   idempotency_in_progress: def(409, 'conflict_error'),
   payload_too_large: def(413, 'invalid_request_error'),

@@ -37,6 +37,14 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_BAD_URL: 'validation_failed',
+  FST_ERR_MAX_PARAM_LENGTH: 'route_not_found',
+};
+
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_BAD_URL: 'malformed URL (bad percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'no such resource',
 };
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -44,7 +52,6 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   401: 'unauthenticated',
   403: 'insufficient_scope',
   404: 'route_not_found',
-  405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
@@ -86,15 +93,8 @@ function classify(exception: unknown): ErrorResponse {
   const fastifyCode = (exception as { code?: unknown })?.code;
   if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
     const code = FASTIFY_CODES[fastifyCode];
-    const message =
-      code === 'payload_too_large'
-        ? 'request body is larger than this server accepts (CAP_MAX_BODY_BYTES)'
-        : code === 'unsupported_media_type'
-          ? 'unsupported Content-Type; send application/json'
-          : code === 'invalid_json'
-            ? `malformed JSON body: ${(exception as Error).message}`
-            : (exception as Error).message;
-    return plain(code, message);
+    const fixed = FASTIFY_MESSAGES[fastifyCode] ?? MESSAGES[code];
+    return plain(code, fixed ?? `malformed JSON body: ${(exception as Error).message}`);
   }
   if (exception instanceof SyntaxError && (exception as { statusCode?: number }).statusCode === 400) {
     return plain('invalid_json', `malformed JSON body: ${exception.message}`);

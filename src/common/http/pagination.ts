@@ -7,10 +7,27 @@ export const MAX_PAGE_SIZE = 500;
 
 export const pageQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    limit: z
+      .string()
+      .regex(/^[1-9]\d{0,2}$/, `a whole number from 1 to ${MAX_PAGE_SIZE}`)
+      .transform(Number)
+      .pipe(z.number().max(MAX_PAGE_SIZE))
+      .default(DEFAULT_PAGE_SIZE),
     cursor: z.string().min(1).max(512).optional(),
   })
   .strict();
+
+/** A timestamp inside a cursor: within what Postgres and JS dates both hold. */
+export const cursorTimestamp = z.iso.datetime().refine((v) => {
+  const year = Number(v.slice(0, 4));
+  return year >= 1970 && year <= 9999;
+});
+
+/** A ledger sequence number inside a cursor: a positive bigint. */
+export const cursorSeq = z
+  .string()
+  .regex(/^\d{1,19}$/)
+  .refine((v) => BigInt(v) <= 9_223_372_036_854_775_807n);
 
 export function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');

@@ -24,12 +24,16 @@ const OPERATOR_SCOPE = '00000000-0000-0000-0000-000000000000';
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+/** No admin request nests deeper; a body that does is refused before it can exhaust the stack. */
+const MAX_DEPTH = 64;
+
+export function stableJson(value: unknown, depth = 0): string {
+  if (depth > MAX_DEPTH) throw new ApiError('validation_failed', `request body nests deeper than ${MAX_DEPTH} levels`);
+  if (Array.isArray(value)) return `[${value.map((v) => stableJson(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k], depth + 1)}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
