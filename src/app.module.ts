@@ -12,6 +12,7 @@ import { AppConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PricingModule } from './pricing/pricing.module';
 import { RedisModule } from './redis/redis.module';
 import { RunsModule } from './runs/runs.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -27,6 +28,7 @@ export class AppModule {
         RedisModule,
         MetricsModule,
         AuthModule,
+        PricingModule,
         HealthModule,
         AgentsModule,
         BudgetsModule,

@@ -40,7 +40,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxBodyBytes,
     // Run ids may be 128 characters; longer parameters are refused by us, not by Fastify.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     // Errors Fastify raises while routing (a malformed URL, an over-long parameter), in our shape.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const res = toErrorResponse(error, request.id);

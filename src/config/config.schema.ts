@@ -49,6 +49,13 @@ export const envSchema = z.object({
   CAP_SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
   CAP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CAP_TRUST_PROXY: bool(false),
+  CAP_PRICING_URL: url(['https:', 'http:']),
+  CAP_PRICING_FILE: optionalString,
+  CAP_PRICING_SIGNING_PUBLIC_KEY: optionalString,
+  CAP_PRICING_VERIFY_SIGNATURE: bool(true),
+  CAP_PRICE_TABLE_REFRESH_SECONDS: int(10, 86_400, 300),
+  CAP_PRICING_FETCH_TIMEOUT_MS: int(100, 120_000, 10_000),
+  CAP_PRICING_CLOCK_SKEW_SECONDS: int(0, 3_600, 300),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -74,4 +81,18 @@ export interface AppConfig {
   shutdownGraceMs: number;
   logLevel: Env['CAP_LOG_LEVEL'];
   trustProxy: boolean;
+  pricing: PricingConfig;
+}
+
+export interface PricingConfig {
+  /** Signed document fetched over HTTP(S), refreshed with If-None-Match. */
+  url?: string;
+  /** Signed document read from disk, re-read on the same schedule. */
+  file?: string;
+  /** Base64 raw Ed25519 public keys; several during a rotation. */
+  publicKeys: string[];
+  verifySignature: boolean;
+  refreshSeconds: number;
+  fetchTimeoutMs: number;
+  clockSkewSeconds: number;
 }

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       'config: DATABASE_URL: required when CAP_MODE=hosted',
       'config: REDIS_URL: required when CAP_MODE=hosted',
       'config: CAP_API_KEY: required when CAP_MODE=hosted (the operator key)',
+      'config: CAP_PRICING_URL: hosted mode needs a signed pricing source (CAP_PRICING_URL or CAP_PRICING_FILE)',
     ]);
   });
 

@@ -1,5 +1,6 @@
 // Turns the environment into an AppConfig, or into one clear line per bad value.
-import { AppConfig, envSchema } from './config.schema';
+import { importPublicKey } from '../pricing/signature';
+import { AppConfig, envSchema, PricingConfig } from './config.schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -35,6 +36,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CAP_MODE === 'sidecar' && !e.CAP_API_KEY && !LOOPBACK.has(host)) {
     problems.push(`config: CAP_HOST: an unauthenticated sidecar listens on loopback only; set CAP_API_KEY to bind ${host}`);
   }
+  const pricing = pricingConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -57,5 +59,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.CAP_SHUTDOWN_GRACE_MS,
     logLevel: e.CAP_LOG_LEVEL,
     trustProxy: e.CAP_TRUST_PROXY,
+    pricing,
   });
+}
+
+function pricingConfig(e: ReturnType<typeof envSchema.parse>, problems: string[]): PricingConfig {
+  const publicKeys = (e.CAP_PRICING_SIGNING_PUBLIC_KEY ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  publicKeys.forEach((key, i) => {
+    try {
+      importPublicKey(key);
+    } catch {
+      problems.push(`config: CAP_PRICING_SIGNING_PUBLIC_KEY: key ${i + 1} is not base64 of a raw 32-byte Ed25519 public key`);
+    }
+  });
+  const signedSource = e.CAP_PRICING_URL ?? e.CAP_PRICING_FILE;
+  if (e.CAP_PRICING_URL && e.CAP_PRICING_FILE) {
+    problems.push('config: CAP_PRICING_FILE: set CAP_PRICING_URL or CAP_PRICING_FILE, not both');
+  }
+  if (signedSource && e.CAP_PRICING_VERIFY_SIGNATURE && publicKeys.length === 0) {
+    problems.push('config: CAP_PRICING_SIGNING_PUBLIC_KEY: required to verify the pricing document (or set CAP_PRICING_VERIFY_SIGNATURE=false)');
+  }
+  if (e.CAP_MODE === 'hosted') {
+    if (!signedSource) problems.push('config: CAP_PRICING_URL: hosted mode needs a signed pricing source (CAP_PRICING_URL or CAP_PRICING_FILE)');
+    if (!e.CAP_PRICING_VERIFY_SIGNATURE) problems.push('config: CAP_PRICING_VERIFY_SIGNATURE: must stay true in hosted mode');
+  }
+  return {
+    url: e.CAP_PRICING_URL,
+    file: e.CAP_PRICING_FILE,
+    publicKeys,
+    verifySignature: e.CAP_PRICING_VERIFY_SIGNATURE,
+    refreshSeconds: e.CAP_PRICE_TABLE_REFRESH_SECONDS,
+    fetchTimeoutMs: e.CAP_PRICING_FETCH_TIMEOUT_MS,
+    clockSkewSeconds: e.CAP_PRICING_CLOCK_SKEW_SECONDS,
+  };
 }

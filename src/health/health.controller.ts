@@ -1,5 +1,6 @@
 // GET /health: the process is up (the seed's probe). GET /health/ready: it can serve, i.e. its
-// database and (when configured) Redis answer within a short timeout; 503 otherwise.
+// database and (when configured) Redis answer within a short timeout and a price table is in
+// force (metered calls need one); 503 otherwise.
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -7,6 +8,7 @@ import Redis from 'ioredis';
 import { ZodResponse } from 'nestjs-zod';
 import { Public } from '../auth/auth.decorators';
 import { PrismaService } from '../database/prisma.service';
+import { PricingService } from '../pricing/pricing.service';
 import { REDIS } from '../redis/redis.module';
 import { LiveDto, ReadyDto } from './health.dto';
 
@@ -22,6 +24,7 @@ export class HealthController {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(REDIS) private readonly redis: Redis | null,
+    private readonly pricing: PricingService,
   ) {}
 
   @Get()
@@ -40,8 +43,9 @@ export class HealthController {
       within(this.prisma.pool.query('SELECT 1')).then(() => 'ok' as const, () => 'down' as const),
       this.redis ? within(this.redis.ping()).then(() => 'ok' as const, () => 'down' as const) : ('disabled' as const),
     ]);
-    const ok = database === 'ok' && redis !== 'down';
+    const pricing = this.pricing.current() ? ('ok' as const) : ('down' as const);
+    const ok = database === 'ok' && redis !== 'down' && pricing === 'ok';
     if (!ok) reply.status(503);
-    return { status: ok ? ('ok' as const) : ('unavailable' as const), checks: { database, redis } };
+    return { status: ok ? ('ok' as const) : ('unavailable' as const), checks: { database, redis, pricing } };
   }
 }

@@ -8,7 +8,7 @@ const check = z.enum(['ok', 'down', 'disabled']).describe('disabled: not configu
 export const readySchema = z
   .object({
     status: z.enum(['ok', 'unavailable']),
-    checks: z.object({ database: check, redis: check }),
+    checks: z.object({ database: check, redis: check, pricing: check.describe('ok: a verified, unexpired price table is in force') }),
   });
 
 export class LiveDto extends createZodDto(liveSchema) {}

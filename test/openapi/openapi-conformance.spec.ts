@@ -32,6 +32,7 @@ const ROUTES: Record<string, Method[]> = {
   '/v1/api-keys': ['get', 'post'],
   '/v1/api-keys/{id}': ['delete'],
   '/v1/tenants': ['get', 'post'],
+  '/v1/pricing': ['get'],
 };
 const LIST_ROUTES = ['/v1/agents', '/v1/agents/{agent_id}/runs', '/v1/agents/{agent_id}/ledger', '/v1/api-keys', '/v1/tenants'];
 
@@ -272,7 +273,10 @@ describe('the OpenAPI document, against a sidecar', () => {
       const open: string[] = [];
       for (const { route, schema } of successResponses(contract)) {
         for (const { where, schema: s } of objectSchemas(contract, schema, route)) {
-          if (s.additionalProperties !== false) open.push(`${where}: additionalProperties is ${JSON.stringify(s.additionalProperties)}`);
+          // A map keyed by name (`rates`: provider → model → card) has no fixed properties; its
+          // values carry the schema instead.
+          const isMap = !s.properties && typeof s.additionalProperties === 'object';
+          if (s.additionalProperties !== false && !isMap) open.push(`${where}: additionalProperties is ${JSON.stringify(s.additionalProperties)}`);
           const required = new Set<string>(s.required ?? []);
           const optional = Object.keys(s.properties ?? {}).filter((k) => !required.has(k));
           if (optional.length) open.push(`${where}: not required: ${optional.join(', ')}`);
@@ -315,6 +319,10 @@ describe('the OpenAPI document, against a sidecar', () => {
 
     conforms('GET /health', async () => {
       contract.expectResponse('/health', 'get', await t.http.get('/health'), 200);
+    });
+
+    conforms('GET /v1/pricing', async () => {
+      contract.expectResponse('/v1/pricing', 'get', await t.http.get('/v1/pricing'), 200);
     });
 
     conforms('GET /health/ready', async () => {

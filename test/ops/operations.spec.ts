@@ -19,7 +19,7 @@ describe('health and readiness', () => {
   it('is ready when the database and Redis answer', async () => {
     const res = await t.http.get('/health/ready');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok', pricing: 'ok' } });
   });
 
   it('is not ready (503) when Redis is unreachable', async () => {
@@ -27,7 +27,7 @@ describe('health and readiness', () => {
     try {
       const res = await down.http.get('/health/ready');
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ status: 'unavailable', checks: { database: 'ok', redis: 'down' } });
+      expect(res.body).toEqual({ status: 'unavailable', checks: { database: 'ok', redis: 'down', pricing: 'ok' } });
       // The process itself is still up.
       expect((await down.http.get('/health')).status).toBe(200);
     } finally {

@@ -4,6 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { SIGNED_PRICING_ENV } from './pricing-fixtures';
 import { HttpClient } from './test-app';
 
 export const MAIN = path.join(__dirname, '../../dist/main.js');
@@ -33,7 +34,14 @@ export function freePort(): Promise<number> {
 export async function spawnInstance(env: Record<string, string>, timeoutMs = 60_000): Promise<Instance> {
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CAP_LOG_LEVEL: 'warn', ...env, PORT: port },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      CAP_LOG_LEVEL: 'warn',
+      ...(env.CAP_MODE === 'hosted' ? SIGNED_PRICING_ENV : {}),
+      ...env,
+      PORT: port,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

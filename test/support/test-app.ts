@@ -8,6 +8,7 @@ import { AppConfig } from '../../src/config/config.schema';
 import { loadConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/create-app';
 import { createTestDatabase, testPool } from './test-database';
+import { SIGNED_PRICING_ENV } from './pricing-fixtures';
 import { TEST_REDIS_URL } from './test-env';
 
 export interface TestApp {
@@ -92,6 +93,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     CAP_LOG_LEVEL: 'silent',
     CAP_REDIS_KEY_PREFIX: `sgtest:${randomBytes(4).toString('hex')}:`,
     ...(opts.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    // Hosted mode requires a signed pricing source.
+    ...(opts.env?.CAP_MODE === 'hosted' ? SIGNED_PRICING_ENV : {}),
     ...opts.env,
   });
   const app = await createApp(config, url);
