@@ -12,7 +12,9 @@ import { AppConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { LocksModule } from './locks/locks.module';
 import { PricingModule } from './pricing/pricing.module';
+import { ProxyModule } from './proxy/proxy.module';
 import { RedisModule } from './redis/redis.module';
 import { RunsModule } from './runs/runs.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -26,6 +28,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(databaseUrl, config),
         RedisModule,
+        LocksModule,
         MetricsModule,
         AuthModule,
         PricingModule,
@@ -35,6 +38,7 @@ export class AppModule {
         RunsModule,
         ApiKeysModule,
         TenantsModule,
+        ProxyModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ZodValidationPipe },

@@ -12,6 +12,8 @@ import { AgentDto, AgentListDto, CreateAgentDto, ListAgentsQueryDto, UpdateAgent
 
 const cursorShape = z.tuple([cursorTimestamp, z.uuid()]);
 
+export type Concurrency = 'exclusive' | 'parallel';
+
 export function toAgentResponse(agent: Agent): AgentDto {
   return {
     agent_id: agent.id,
@@ -22,9 +24,28 @@ export function toAgentResponse(agent: Agent): AgentDto {
   };
 }
 
+/** How long a metered call may rely on a cached concurrency mode: a PATCH applies within it. */
+const CONCURRENCY_CACHE_MS = 1_000;
+const MAX_CACHED_AGENTS = 50_000;
+
 @Injectable()
 export class AgentsService {
+  private readonly concurrencyCache = new Map<string, { concurrency: Concurrency; until: number }>();
+
   constructor(private readonly prisma: PrismaService) {}
+
+  /** The concurrency mode of a live agent, for the metered path (cached ≤ 1 s); 404 otherwise. */
+  async concurrencyOf(auth: TenantAuth, agentId: string): Promise<Concurrency> {
+    const key = `${auth.tenantId}:${agentId}`;
+    const now = Date.now();
+    const hit = this.concurrencyCache.get(key);
+    if (hit && hit.until > now) return hit.concurrency;
+    const agent = await this.require(auth, agentId);
+    const concurrency = agent.concurrency as Concurrency;
+    if (this.concurrencyCache.size >= MAX_CACHED_AGENTS) this.concurrencyCache.clear();
+    this.concurrencyCache.set(key, { concurrency, until: now + CONCURRENCY_CACHE_MS });
+    return concurrency;
+  }
 
   async create(auth: TenantAuth, body: CreateAgentDto): Promise<AgentDto> {
     const agent = await this.prisma.agent.create({

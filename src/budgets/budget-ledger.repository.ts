@@ -192,6 +192,17 @@ export class BudgetLedgerRepository {
     return this.finalize(tenantId, reservationId, 'released', 0n, { details });
   }
 
+  /** Pushes a running call's hold expiry out (its heartbeat); false once it is no longer open. */
+  async extendHold(tenantId: string, reservationId: string, ttlSeconds: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query({
+      name: 'sg_extend_hold',
+      text: `UPDATE reservations SET expires_at = now() + make_interval(secs => $3::int)
+              WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'open'`,
+      values: [reservationId, tenantId, ttlSeconds],
+    });
+    return rowCount === 1;
+  }
+
   /**
    * Expires holds past their expiry (left by a dead instance): each is charged in full, which
    * keeps the cap safe whatever the lost call really cost. Returns how many were expired.

@@ -56,6 +56,21 @@ export const envSchema = z.object({
   CAP_PRICE_TABLE_REFRESH_SECONDS: int(10, 86_400, 300),
   CAP_PRICING_FETCH_TIMEOUT_MS: int(100, 120_000, 10_000),
   CAP_PRICING_CLOCK_SKEW_SECONDS: int(0, 3_600, 300),
+  CAP_DEFAULT_MAX_TOKENS: int(1, 10_000_000, 4_096),
+  CAP_UPSTREAM_TIMEOUT_MS: int(1_000, 3_600_000, 600_000),
+  CAP_UPSTREAM_CONNECTIONS: int(1, 10_000, 256),
+  CAP_MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  CAP_LOCK_TTL_MS: int(1_000, 600_000, 30_000),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url(['https:', 'http:']),
+  XAI_API_KEY: optionalString,
+  GROK_API_KEY: optionalString,
+  XAI_BASE_URL: url(['https:', 'http:']),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: url(['https:', 'http:']),
+  ANTHROPIC_VERSION: z.string().min(1).max(64).default('2023-06-01'),
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: url(['https:', 'http:']),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -82,6 +97,25 @@ export interface AppConfig {
   logLevel: Env['CAP_LOG_LEVEL'];
   trustProxy: boolean;
   pricing: PricingConfig;
+  proxy: ProxyConfig;
+}
+
+export type ProviderName = 'openai' | 'grok' | 'anthropic' | 'gemini';
+
+export interface UpstreamConfig {
+  /** OpenAI and xAI: up to and including `/v1`; Anthropic and Gemini: the host root. */
+  baseUrl: string;
+  apiKey?: string;
+}
+
+export interface ProxyConfig {
+  defaultMaxTokens: number;
+  upstreamTimeoutMs: number;
+  upstreamConnections: number;
+  maxResponseBytes: number;
+  lockTtlMs: number;
+  anthropicVersion: string;
+  upstreams: Record<ProviderName, UpstreamConfig>;
 }
 
 export interface PricingConfig {

@@ -1,6 +1,6 @@
 // Turns the environment into an AppConfig, or into one clear line per bad value.
 import { importPublicKey } from '../pricing/signature';
-import { AppConfig, envSchema, PricingConfig } from './config.schema';
+import { AppConfig, envSchema, PricingConfig, ProxyConfig } from './config.schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -60,7 +60,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CAP_LOG_LEVEL,
     trustProxy: e.CAP_TRUST_PROXY,
     pricing,
+    proxy: proxyConfig(e),
   });
+}
+
+const trimSlash = (u: string) => u.replace(/\/+$/, '');
+
+function proxyConfig(e: ReturnType<typeof envSchema.parse>): ProxyConfig {
+  return {
+    defaultMaxTokens: e.CAP_DEFAULT_MAX_TOKENS,
+    upstreamTimeoutMs: e.CAP_UPSTREAM_TIMEOUT_MS,
+    upstreamConnections: e.CAP_UPSTREAM_CONNECTIONS,
+    maxResponseBytes: e.CAP_MAX_RESPONSE_BYTES,
+    lockTtlMs: e.CAP_LOCK_TTL_MS,
+    anthropicVersion: e.ANTHROPIC_VERSION,
+    upstreams: {
+      openai: { baseUrl: trimSlash(e.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'), apiKey: e.OPENAI_API_KEY },
+      grok: { baseUrl: trimSlash(e.XAI_BASE_URL ?? 'https://api.x.ai/v1'), apiKey: e.XAI_API_KEY ?? e.GROK_API_KEY },
+      anthropic: { baseUrl: trimSlash(e.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com'), apiKey: e.ANTHROPIC_API_KEY },
+      gemini: { baseUrl: trimSlash(e.GEMINI_BASE_URL ?? 'https://generativelanguage.googleapis.com'), apiKey: e.GEMINI_API_KEY },
+    },
+  };
 }
 
 function pricingConfig(e: ReturnType<typeof envSchema.parse>, problems: string[]): PricingConfig {

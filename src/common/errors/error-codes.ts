@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   database_unavailable: def(503, 'service_unavailable'),
   lock_service_unavailable: def(503, 'service_unavailable'),
   pricing_unavailable: def(503, 'service_unavailable'),
+  provider_not_configured: def(503, 'service_unavailable'),
   shutting_down: def(503, 'service_unavailable'),
   upstream_timeout: def(504, 'upstream_error'),
 } as const;

@@ -1,0 +1,1 @@
+export const AGENT_LOCKS = Symbol('AGENT_LOCKS');

@@ -1,0 +1,102 @@
+// SPEC §4 rules 4-5: choose the output cap and take the worst-case hold in one step. The common
+// case is one round trip: hold for the requested cap; only when that does not fit is the cap
+// clamped to what the remaining budget affords (the seed's clamp) and the hold retried.
+import { TenantAuth } from '../auth/auth-context';
+import { BudgetLedgerRepository } from '../budgets/budget-ledger.repository';
+import { ApiError } from '../common/errors/api-error';
+import { microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
+import {
+  affordableOutputTokens,
+  decideOutputCap,
+  HoldExtras,
+  InputEstimate,
+  requestedChoices,
+  requestedOutputCap,
+  worstCaseHoldMicrocents,
+} from '../pricing/estimator';
+import { PriceCard } from '../pricing/price-card';
+import { MeteredRequest } from './metered-request';
+
+export interface Reserved {
+  reservationId: string;
+  holdMicrocents: bigint;
+  /** Output tokens per choice sent upstream (0 for embeddings). */
+  capTokens: number;
+  choices: number;
+  remainingMicrocents: bigint;
+}
+
+const ATTEMPTS = 3;
+
+export async function reserveForCall(
+  ledger: BudgetLedgerRepository,
+  auth: TenantAuth,
+  m: MeteredRequest,
+  card: PriceCard,
+  estimate: InputEstimate,
+  opts: { requestId: string; defaultMaxTokens: number; ttlSeconds: number },
+): Promise<Reserved> {
+  const embeddings = m.operation === 'embeddings';
+  const choices = embeddings ? 1 : requestedChoices(m.provider, m.operation, m.body);
+  const extras: HoldExtras = { choices, toolCalls: estimate.toolCalls };
+  const requested = embeddings ? undefined : requestedOutputCap(m.provider, m.operation, m.body);
+  let affordable = Number.MAX_SAFE_INTEGER;
+  let remaining: bigint | undefined;
+
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    let capTokens = 0;
+    if (!embeddings) {
+      const decision = decideOutputCap({
+        requestedCap: requested,
+        defaultMaxTokens: opts.defaultMaxTokens,
+        modelMaxOutputTokens: card.maxOutputTokens,
+        affordableTokens: affordable,
+        clamp: m.clamp,
+      });
+      if (!decision.ok) {
+        if (decision.reason === 'invalid_requested_cap') {
+          throw new ApiError('validation_failed', 'the output token cap must be a positive whole number');
+        }
+        throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? opts.defaultMaxTokens), remaining);
+      }
+      capTokens = decision.capTokens;
+    }
+    const holdMicrocents = maxBig(worstCaseHoldMicrocents(card, estimate.inputTokens, capTokens, extras), 1n);
+    const held = await ledger.hold({
+      tenantId: auth.tenantId,
+      agentId: m.agentId,
+      runId: m.runId,
+      requestId: opts.requestId,
+      amountMicrocents: holdMicrocents,
+      ttlSeconds: opts.ttlSeconds,
+      provider: m.provider,
+      model: m.model,
+    });
+    if (held.ok) {
+      return { reservationId: held.reservationId, holdMicrocents, capTokens, choices, remainingMicrocents: held.remainingMicrocents };
+    }
+    if (held.reason === 'agent_not_found') throw new ApiError('agent_not_found', `agent ${m.agentId} not found`);
+    if (held.reason === 'budget_not_found') {
+      throw new ApiError('budget_not_found', `agent ${m.agentId} has no budget; set one with POST /v1/agents/${m.agentId}/budget`);
+    }
+    remaining = held.remainingMicrocents ?? 0n;
+    const canAfford = embeddings ? 0 : affordableOutputTokens(card, estimate.inputTokens, remaining, extras);
+    if (embeddings || !m.clamp || canAfford < 1) {
+      throw insufficient(card, estimate, extras, embeddings ? 0 : m.clamp ? 1 : capTokens, remaining);
+    }
+    // The cap must shrink to what the budget affords (or another call moved the budget
+    // meanwhile): try again with what fits now.
+    affordable = canAfford;
+  }
+  throw insufficient(card, estimate, extras, 1, remaining);
+}
+
+function insufficient(card: PriceCard, estimate: InputEstimate, extras: HoldExtras, capTokens: number, remaining?: bigint): ApiError {
+  const required = worstCaseHoldMicrocents(card, estimate.inputTokens, capTokens, extras);
+  return new ApiError('insufficient_budget', 'insufficient budget for this call: top up or raise the limit', {
+    required_cents: microcentsToCentsCeil(required),
+    ...(remaining !== undefined ? { remaining_cents: microcentsToCentsFloor(remaining) } : {}),
+  });
+}
+
+const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);

@@ -1,0 +1,287 @@
+// The metered call of SPEC §4, start to end:
+//   price card → estimate → (exclusive: agent lock) → hold → upstream → relay → settle → unlock.
+// Every path that took a hold settles or releases it, and every path that took a lock releases
+// it (finally), client disconnects and upstream failures included.
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AgentsService } from '../agents/agents.service';
+import { TenantAuth } from '../auth/auth-context';
+import { BudgetLedgerRepository, Finalized } from '../budgets/budget-ledger.repository';
+import { ApiError } from '../common/errors/api-error';
+import { microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/config.schema';
+import { HeldLock, LockServiceUnavailable, AgentLocks } from '../locks/agent-lock';
+import { AGENT_LOCKS } from '../locks/agent-locks.token';
+import { MetricsService } from '../metrics/metrics.service';
+import { costBreakdownToJson, costOf } from '../pricing/cost-engine';
+import { estimateInputTokens, InputEstimate } from '../pricing/estimator';
+import { PriceCard } from '../pricing/price-card';
+import { findCard } from '../pricing/price-table';
+import { PricingService } from '../pricing/pricing.service';
+import { NormalizedUsage } from '../pricing/usage';
+import { extractUsage } from '../providers/extract-usage';
+import { nativeGeminiToSeedAnswer, SeedGeminiBody, seedGeminiToNative } from '../providers/gemini.seed';
+import { prepareOpenAiStreamRequest } from '../providers/openai.stream';
+import { applyOutputCap } from '../providers/output-cap';
+import { startHeartbeat } from './call-heartbeat';
+import { MeteredRequest } from './metered-request';
+import { Reserved, reserveForCall } from './output-reservation';
+import { relayStream } from './stream-relay';
+import { UpstreamClient, UpstreamError } from './upstream.client';
+
+export interface CallContext {
+  auth: TenantAuth;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** Everything settle needs about one call in flight. */
+export interface CallInFlight {
+  m: MeteredRequest;
+  auth: TenantAuth;
+  card: PriceCard;
+  estimate: InputEstimate;
+  reserved: Reserved;
+  priceVersion: string;
+  requestId: string;
+  /** OpenAI chat streams: the client asked for the usage chunk itself (else it is hidden). */
+  clientAskedForUsage: boolean;
+}
+
+@Injectable()
+export class ProxyService {
+  private readonly logger = new Logger('proxy');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pricing: PricingService,
+    private readonly agents: AgentsService,
+    private readonly ledger: BudgetLedgerRepository,
+    private readonly upstream: UpstreamClient,
+    private readonly metrics: MetricsService,
+    @Inject(AGENT_LOCKS) private readonly locks: AgentLocks,
+  ) {}
+
+  async handle(m: MeteredRequest, ctx: CallContext): Promise<void> {
+    const { auth, reply } = ctx;
+    const requestId = String(ctx.request.id);
+    reply.header('x-cynsta-run-id', m.runId).header('x-cynsta-request-id', requestId);
+
+    const active = this.pricing.require();
+    const card = findCard(active.table, m.provider, m.model);
+    if (!card) {
+      throw new ApiError('unknown_model', `model '${m.model}' has no price for provider ${m.provider}; nothing was reserved`);
+    }
+    const key = this.upstream.apiKey(m.provider);
+    const concurrency = await this.agents.concurrencyOf(auth, m.agentId);
+    const estimate = estimateInputTokens({ provider: m.provider, operation: m.operation, model: m.model, body: m.body });
+
+    const lock = concurrency === 'exclusive' ? await this.acquireLock(m) : undefined;
+    try {
+      const reserved = await reserveForCall(this.ledger, auth, m, card, estimate, {
+        requestId,
+        defaultMaxTokens: this.config.proxy.defaultMaxTokens,
+        ttlSeconds: this.config.reservationTtlSeconds,
+      }).catch((err) => {
+        if (err instanceof ApiError && err.code === 'insufficient_budget') this.metrics.denials.inc({ code: 'insufficient_budget' });
+        throw err;
+      });
+      const { body, clientAskedForUsage } = upstreamBody(m, reserved.capTokens);
+      const call: CallInFlight = { m, auth, card, estimate, reserved, priceVersion: active.table.version, requestId, clientAskedForUsage };
+      await this.forward(call, body, key, ctx, lock);
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  private async acquireLock(m: MeteredRequest): Promise<HeldLock> {
+    let attempt;
+    try {
+      attempt = await this.locks.acquire(m.agentId, m.runId, this.config.proxy.lockTtlMs);
+    } catch (err) {
+      if (err instanceof LockServiceUnavailable) {
+        throw new ApiError('lock_service_unavailable', 'the lock service (Redis) is unavailable; exclusive agents are refused until it is back');
+      }
+      throw err;
+    }
+    if (!attempt.ok) {
+      this.metrics.denials.inc({ code: 'agent_locked' });
+      const retryAfter = String(Math.max(1, Math.ceil(attempt.retryAfterMs / 1000)));
+      throw new ApiError(
+        'agent_locked',
+        `agent ${m.agentId} has a call in flight${attempt.holderRunId ? ` (run ${attempt.holderRunId})` : ''}; it is exclusive`,
+        { locked_run_id: attempt.holderRunId },
+        { 'retry-after': retryAfter },
+      );
+    }
+    return attempt.lock;
+  }
+
+  /** From the hold on: every exit settles or releases the hold exactly once. */
+  private async forward(call: CallInFlight, body: string, key: string, ctx: CallContext, lock: HeldLock | undefined): Promise<void> {
+    const { m, reserved } = call;
+    const abort = new AbortController();
+    const stopHeartbeat = startHeartbeat({
+      lock,
+      lockTtlMs: this.config.proxy.lockTtlMs,
+      ledger: this.ledger,
+      tenantId: call.auth.tenantId,
+      reservationId: reserved.reservationId,
+      holdTtlSeconds: this.config.reservationTtlSeconds,
+      onLockLost: () => abort.abort(new Error('agent lock lost')),
+    });
+    let finalized = false;
+    const release = async (details: Record<string, unknown>) => {
+      if (finalized) return;
+      finalized = true;
+      await this.ledger.release(call.auth.tenantId, reserved.reservationId, details);
+    };
+    try {
+      ctx.reply
+        .header('x-cynsta-reserved-cents', String(microcentsToCentsCeil(reserved.holdMicrocents)))
+        .header('x-cynsta-max-tokens', String(reserved.capTokens));
+      const url = this.upstream.url(m.provider, m.upstreamOperation, m.model);
+      const headers = this.upstream.headers(m.provider, key, m.clientHeaders);
+
+      let res;
+      try {
+        res = await this.upstream.send(url, headers, body, abort.signal);
+      } catch (err) {
+        await release({ reason: 'upstream_failed', failure: (err as UpstreamError).kind, message: (err as Error).message });
+        throw this.upstreamFailure(m, err as UpstreamError);
+      }
+
+      if (res.statusCode >= 400 || !m.stream) {
+        let bytes: Buffer;
+        try {
+          bytes = await this.upstream.readAll(res.body);
+        } catch (err) {
+          // The provider answered but the body broke off: we cannot know the usage, so the hold
+          // is charged in full (the provider may well bill the call).
+          if (res.statusCode < 400) {
+            finalized = true;
+            await this.settle(call, reserved.holdMicrocents, undefined, { reason: 'answer_cut_short', message: (err as Error).message });
+          } else await release({ reason: 'upstream_failed', failure: 'network', upstream_status: res.statusCode });
+          throw this.upstreamFailure(m, err as UpstreamError);
+        }
+        if (res.statusCode >= 500) {
+          await release({ reason: 'upstream_error', upstream_status: res.statusCode });
+          this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'status_5xx' });
+          throw new ApiError('upstream_error', `${m.provider} answered ${res.statusCode}; the hold was released`, {
+            upstream_status: res.statusCode,
+            upstream_body: bytes.toString('utf8').slice(0, 2_000),
+          });
+        }
+        if (res.statusCode >= 400) {
+          // The provider refused the request: nothing was produced, pass its answer through.
+          await release({ reason: 'upstream_refused', upstream_status: res.statusCode });
+          this.passThrough(ctx.reply, res.statusCode, res.headers, bytes);
+          return;
+        }
+        finalized = true;
+        await this.answer(call, ctx.reply, res.statusCode, res.headers, bytes);
+        return;
+      }
+
+      finalized = true;
+      await relayStream({
+        call,
+        upstream: res,
+        request: ctx.request,
+        reply: ctx.reply,
+        abort,
+        settle: (costMicrocents, usage, details, breakdown) => this.settle(call, costMicrocents, usage, details, breakdown),
+        onUpstreamError: () => this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'stream_broken' }),
+      });
+    } catch (err) {
+      await release({ reason: 'internal_error', message: (err as Error).message }).catch(() => undefined);
+      throw err;
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  /** A whole answer: price its usage, settle, send it on unchanged (or in the seed's gemini shape). */
+  private async answer(call: CallInFlight, reply: FastifyReply, status: number, headers: Record<string, unknown>, bytes: Buffer): Promise<void> {
+    const { m } = call;
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const usage = json === undefined ? undefined : extractUsage(m.provider, m.operation, json);
+    const done = usage
+      ? await this.settleUsage(call, usage, 'reported')
+      : await this.settle(call, call.reserved.holdMicrocents, undefined, {
+          reason: json === undefined ? 'answer_not_json' : 'usage_missing',
+          note: 'charged the full hold: the answer did not say what it used',
+        });
+    if (done) {
+      reply
+        .header('x-cynsta-cost-cents', String(microcentsToCentsCeil(done.costMicrocents)))
+        .header('x-cynsta-remaining-cents', String(microcentsToCentsFloor(done.remainingMicrocents)));
+    }
+    if (m.seedGemini && json !== undefined) {
+      reply.status(status).header('content-type', 'application/json').send(nativeGeminiToSeedAnswer(json as Record<string, unknown>));
+      return;
+    }
+    this.passThrough(reply, status, headers, bytes);
+  }
+
+  async settleUsage(call: CallInFlight, usage: NormalizedUsage, basis: string, details?: Record<string, unknown>): Promise<Finalized | null> {
+    const breakdown = costOf(call.card, usage);
+    return this.settle(call, breakdown.totalMicrocents, usage, { basis, ...details }, costBreakdownToJson(breakdown));
+  }
+
+  private async settle(
+    call: CallInFlight,
+    costMicrocents: bigint,
+    usage: NormalizedUsage | undefined,
+    details: Record<string, unknown> | undefined,
+    breakdown?: unknown,
+  ): Promise<Finalized | null> {
+    const done = await this.ledger.settle(call.auth.tenantId, call.reserved.reservationId, costMicrocents, {
+      usage,
+      costBreakdown: breakdown,
+      priceVersion: call.priceVersion,
+      details,
+    });
+    if (!done) this.logger.warn({ msg: 'settle found the hold already closed (expired?)', reservation_id: call.reserved.reservationId });
+    return done;
+  }
+
+  private passThrough(reply: FastifyReply, status: number, headers: Record<string, unknown>, bytes: Buffer): void {
+    const type = headers['content-type'];
+    reply.status(status).header('content-type', typeof type === 'string' ? type : 'application/json').send(bytes);
+  }
+
+  private upstreamFailure(m: MeteredRequest, err: UpstreamError): ApiError {
+    const kind = err instanceof UpstreamError ? err.kind : 'network';
+    this.metrics.upstreamErrors.inc({ provider: m.provider, kind });
+    return kind === 'timeout'
+      ? new ApiError('upstream_timeout', `${m.provider} did not answer in time; the hold was released`)
+      : new ApiError('upstream_error', `could not reach ${m.provider}: ${err.message}; the hold was released`);
+  }
+}
+
+export const newRunId = (): string => randomUUID();
+
+/**
+ * The body sent upstream: the client's, unchanged but for the output cap and, on OpenAI-format
+ * chat streams, the streaming-usage option (SPEC §4 rule 1). The seed's gemini body becomes a
+ * native one.
+ */
+function upstreamBody(m: MeteredRequest, capTokens: number): { body: string; clientAskedForUsage: boolean } {
+  let body = m.operation === 'embeddings' ? m.body : applyOutputCap(m.provider, m.operation, m.body, capTokens);
+  if (m.seedGemini) body = seedGeminiToNative(body as unknown as SeedGeminiBody);
+  let clientAskedForUsage = true;
+  if (m.stream && m.operation === 'chat.completions') {
+    const prepared = prepareOpenAiStreamRequest(body);
+    body = prepared.body;
+    clientAskedForUsage = prepared.clientAskedForUsage;
+  }
+  return { body: JSON.stringify(body), clientAskedForUsage };
+}

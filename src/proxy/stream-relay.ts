@@ -1,0 +1,112 @@
+// SPEC §4 rule 8: relay a provider's SSE stream to the client event by event as it arrives
+// (never buffered whole, backpressure respected), read the usage on the way, and settle when it
+// ends — also when it is cut short by the client or the provider: then it is charged for what
+// was produced (reported usage if any, else a count of the streamed output), never zero.
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { costBreakdownToJson, costOf } from '../pricing/cost-engine';
+import { NormalizedUsage } from '../pricing/usage';
+import { SseEvent, SseParser } from '../providers/sse';
+import { createRelayFilter, createStreamTracker } from '../providers/stream-trackers';
+import type { CallInFlight } from './proxy.service';
+
+export interface RelayOptions {
+  call: CallInFlight;
+  upstream: Dispatcher.ResponseData;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  abort: AbortController;
+  settle(costMicrocents: bigint, usage: NormalizedUsage, details: Record<string, unknown>, breakdown: unknown): Promise<unknown>;
+  onUpstreamError(): void;
+}
+
+export async function relayStream(o: RelayOptions): Promise<void> {
+  const { call, upstream, reply, abort } = o;
+  const { m } = call;
+  const tracker = createStreamTracker(m.provider, m.operation);
+  const relay = createRelayFilter(m.provider, m.operation, call.clientAskedForUsage);
+  const parser = new SseParser();
+  const out = new PassThrough();
+
+  let clientGone = false;
+  const onClientClose = () => {
+    if (!reply.raw.writableFinished) {
+      clientGone = true;
+      abort.abort(new Error('client disconnected'));
+    }
+  };
+  reply.raw.once('close', onClientClose);
+
+  const type = upstream.headers['content-type'];
+  reply
+    .status(upstream.statusCode)
+    .header('content-type', typeof type === 'string' ? type : 'text/event-stream')
+    .header('cache-control', 'no-cache')
+    .send(out);
+
+  let failure: Error | undefined;
+  try {
+    const write = async (bytes: Buffer) => {
+      if (!out.write(bytes)) await once(out, 'drain', { signal: abort.signal });
+    };
+    for await (const chunk of upstream.body) {
+      for (const event of parser.push(chunk as Buffer)) {
+        tracker.onEvent(event);
+        const bytes = relay(event);
+        if (bytes) await write(bytes);
+      }
+    }
+    for (const event of parser.flush()) {
+      tracker.onEvent(event);
+      const bytes = relay(event);
+      if (bytes) await write(bytes);
+    }
+  } catch (err) {
+    // Events completed before an oversized one still reach the client and the count.
+    for (const event of (err as { completedEvents?: SseEvent[] }).completedEvents ?? []) {
+      tracker.onEvent(event);
+      const bytes = relay(event);
+      if (bytes && !clientGone) out.write(bytes);
+    }
+    failure = err as Error;
+    if (!clientGone) o.onUpstreamError();
+    upstream.body.destroy();
+  } finally {
+    reply.raw.off('close', onClientClose);
+    out.end();
+    await finish(o, tracker, failure, clientGone);
+  }
+}
+
+async function finish(
+  o: RelayOptions,
+  tracker: ReturnType<typeof createStreamTracker>,
+  failure: Error | undefined,
+  clientGone: boolean,
+): Promise<void> {
+  const { call } = o;
+  const cutShort = clientGone ? 'client_disconnected' : failure ? 'upstream_stream_broken' : undefined;
+  // The provider accepted the call (it answered 200), so it bills at least the input even when
+  // nothing was streamed; what was streamed is counted, never charged as zero.
+  const settled = tracker.settle(call.estimate.inputTokens, {
+    outputCapTokens: call.reserved.capTokens * call.reserved.choices,
+    hiddenReasoning: hidesReasoning(call),
+  });
+  const breakdown = costOf(call.card, settled.usage);
+  await o.settle(
+    breakdown.totalMicrocents,
+    settled.usage,
+    { basis: settled.basis, ...(cutShort ? { cut_short: cutShort } : {}) },
+    costBreakdownToJson(breakdown),
+  );
+}
+
+/**
+ * OpenAI reasoning models (o-series, gpt-5) on Chat Completions reason without streaming it; a
+ * stream cut short before its usage report is then charged its whole output cap.
+ */
+function hidesReasoning(call: CallInFlight): boolean {
+  return call.m.provider === 'openai' && call.m.operation === 'chat.completions' && /^(o\d|gpt-5)/.test(call.m.model);
+}
