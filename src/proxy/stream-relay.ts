@@ -75,8 +75,9 @@ export async function relayStream(o: RelayOptions): Promise<void> {
     upstream.body.destroy();
   } finally {
     reply.raw.off('close', onClientClose);
-    out.end();
-    await finish(o, tracker, failure, clientGone);
+    // Settle before the client sees the end: a client that calls again at once finds its
+    // budget already up to date.
+    await finish(o, tracker, failure, clientGone).finally(() => out.end());
   }
 }
 
