@@ -9,6 +9,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { AppModule } from './app.module';
 import { documentErrors } from './common/errors/error.schema';
+import { trackConnections } from './common/http/graceful-close';
 import { toErrorResponse } from './common/errors/to-error-response';
 import { requestIdFrom } from './common/http/ids';
 import { AppConfig } from './config/config.schema';
@@ -65,6 +66,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  trackConnections(app);
   const metrics = app.get(MetricsService);
 
   // While shutting down, answers ask keep-alive clients to hang up, so the server can close

@@ -1,5 +1,6 @@
 // `npm start`: the sidecar (or a hosted instance). Config is validated first, then the database
 // is opened (embedded PostgreSQL when a sidecar has no DATABASE_URL) and migrated, then we listen.
+import { closeGracefully } from './common/http/graceful-close';
 import { createApp } from './create-app';
 import { ConfigError, loadConfig } from './config/load-config';
 import { migrate } from './database/migrator';
@@ -41,15 +42,14 @@ async function main(): Promise<void> {
     stopping = true;
     log('shutting down: no new requests, letting in-flight calls settle', { signal });
     const force = setTimeout(() => {
-      process.stderr.write('shutdown grace period elapsed; exiting\n');
+      process.stderr.write('shutdown did not finish in time; exiting\n');
       process.exit(1);
-    }, config.shutdownGraceMs);
+    }, config.shutdownGraceMs + 10_000);
     force.unref();
     try {
       // Stop the HTTP server first and wait for in-flight requests: Nest's own close() would end
       // the database pool before the server, under requests still running.
-      await app.getHttpAdapter().getInstance().close();
-      await app.close();
+      await closeGracefully(app, config.shutdownGraceMs);
       await db.stop();
     } finally {
       process.exit(0);

@@ -31,6 +31,9 @@ import { Reserved, reserveForCall } from './output-reservation';
 import { relayStream } from './stream-relay';
 import { UpstreamClient, UpstreamError } from './upstream.client';
 
+/** What a 409 tells the client to wait before trying again. */
+const RETRY_AFTER_SECONDS = 1;
+
 export interface CallContext {
   auth: TenantAuth;
   request: FastifyRequest;
@@ -108,7 +111,9 @@ export class ProxyService {
     }
     if (!attempt.ok) {
       this.metrics.denials.inc({ code: 'agent_locked' });
-      const retryAfter = String(Math.max(1, Math.ceil(attempt.retryAfterMs / 1000)));
+      // The lock's TTL only bounds a crashed holder; a live call ends much sooner, so ask clients
+      // (the SDKs honour Retry-After) to come back shortly rather than after the whole TTL.
+      const retryAfter = String(Math.max(1, Math.min(RETRY_AFTER_SECONDS, Math.ceil(attempt.retryAfterMs / 1000))));
       throw new ApiError(
         'agent_locked',
         `agent ${m.agentId} has a call in flight${attempt.holderRunId ? ` (run ${attempt.holderRunId})` : ''}; it is exclusive`,

@@ -35,6 +35,9 @@ export async function relayStream(o: RelayOptions): Promise<void> {
     if (!reply.raw.writableFinished) {
       clientGone = true;
       abort.abort(new Error('client disconnected'));
+      // Nothing more can reach this client: free its socket now rather than when the pipe drains.
+      out.destroy();
+      reply.raw.destroy();
     }
   };
   reply.raw.once('close', onClientClose);
@@ -77,7 +80,9 @@ export async function relayStream(o: RelayOptions): Promise<void> {
     reply.raw.off('close', onClientClose);
     // Settle before the client sees the end: a client that calls again at once finds its
     // budget already up to date.
-    await finish(o, tracker, failure, clientGone).finally(() => out.end());
+    await finish(o, tracker, failure, clientGone).finally(() => {
+      if (!out.destroyed) out.end();
+    });
   }
 }
 

@@ -45,8 +45,12 @@ export class UpstreamClient implements OnApplicationShutdown {
     });
   }
 
+  /** By now the HTTP server has drained; whatever upstream socket is left is idle or stuck. */
   async onApplicationShutdown(): Promise<void> {
-    await this.dispatcher.close().catch(() => undefined);
+    const closed = this.dispatcher.close().catch(() => undefined);
+    const timer = new Promise((r) => setTimeout(r, 1_000).unref());
+    await Promise.race([closed, timer]);
+    await this.dispatcher.destroy().catch(() => undefined);
   }
 
   /** The provider key to use, or 503 before anything is reserved. */

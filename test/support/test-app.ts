@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { checkLedgerInvariant } from '../../src/budgets/ledger-invariant';
 import { AppConfig } from '../../src/config/config.schema';
 import { loadConfig } from '../../src/config/load-config';
+import { closeGracefully } from '../../src/common/http/graceful-close';
 import { createApp } from '../../src/create-app';
 import { createTestDatabase, testPool } from './test-database';
 import { SIGNED_PRICING_ENV } from './pricing-fixtures';
@@ -110,7 +111,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     pool,
     http: new HttpClient(baseUrl),
     async close() {
-      await app.close();
+      await closeGracefully(app, 500);
       await pool.end();
     },
   };

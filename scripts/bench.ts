@@ -1,0 +1,779 @@
+// `npm run bench`: the latency SpendGuard adds to a metered call, and its throughput.
+//
+// The fake provider (test/fake-provider, answering at once) runs in a process of its own, the
+// service (`node dist/main.js`) in another, against a fresh database on the local Postgres
+// (dropped at the end) and the local Redis (hosted-like locks). Every scenario is run twice with
+// the same load: straight to the fake ("direct") and through the service ("through"); the added
+// latency is through − direct, percentile by percentile. Then the service runs again under
+// `node --cpu-prof` through a saturation run, and the profile is summarised (hot spots).
+// Results are printed and written to docs/benchmarks.md (a hand-written block between the
+// `analysis` markers there is kept from one run to the next).
+//
+//   npm run bench [-- --duration 10 --rate 200 --connections 64 --locks redis|memory --no-profile --quick]
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { formatSummary, summarizeProfile, type ProfileSummary } from './bench-cpuprofile';
+import { runPaced, runSaturation, summarize, type LoadRequest, type LoadResult, type Percentiles } from './bench-load';
+
+const ROOT = path.resolve(__dirname, '..');
+const DOC = path.join(ROOT, 'docs/benchmarks.md');
+const SERVER_URL = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PROVIDER_KEY = 'sk-bench-openai';
+const ANALYSIS_START = '<!-- analysis:start (kept by npm run bench) -->';
+const ANALYSIS_END = '<!-- analysis:end -->';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  durationS: number;
+  warmupS: number;
+  rate: number;
+  connections: number;
+  exclusiveAgents: number;
+  locks: 'redis' | 'memory';
+  profile: boolean;
+  writeDoc: boolean;
+  only?: Set<string>;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { durationS: 10, warmupS: 1, rate: 200, connections: 64, exclusiveAgents: 128, locks: 'redis', profile: true, writeDoc: true };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => inline ?? argv[++i];
+    const num = () => {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} takes a positive number`);
+      return n;
+    };
+    switch (flag) {
+      case '--duration':
+        o.durationS = num();
+        break;
+      case '--rate':
+        o.rate = num();
+        break;
+      case '--connections':
+        o.connections = Math.round(num());
+        break;
+      case '--locks': {
+        const v = value();
+        if (v !== 'redis' && v !== 'memory') throw new Error('--locks is redis or memory');
+        o.locks = v;
+        break;
+      }
+      case '--no-profile':
+        o.profile = false;
+        break;
+      case '--no-doc':
+        o.writeDoc = false;
+        break;
+      case '--only':
+        o.only = new Set(value().split(','));
+        break;
+      case '--quick':
+        o.durationS = 3;
+        o.warmupS = 0.5;
+        break;
+      case '--help':
+      case '-h':
+        console.log('usage: npm run bench -- [--duration S] [--rate N] [--connections N] [--locks redis|memory] [--only a,b,…] [--no-profile] [--no-doc] [--quick]');
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]} (see --help)`);
+    }
+  }
+  o.exclusiveAgents = Math.max(o.exclusiveAgents, o.connections * 2);
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+const children = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function killAllNow(): void {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a child and resolves when a stdout line matches, with the last output if it dies first. */
+function startAndWait(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, what: string): Promise<{ child: ChildProcess; line: string }> {
+  const child = track(spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stderr!.on('data', keep);
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let done = false;
+    const timer = setTimeout(() => fail(new Error(`${what} did not start within 60 s:\n${tail}`)), 60_000);
+    const fail = (err: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      if (done) return;
+      buffered += chunk.toString('utf8');
+      for (const line of buffered.split('\n')) {
+        if (ready.test(line)) {
+          done = true;
+          clearTimeout(timer);
+          resolve({ child, line });
+          return;
+        }
+      }
+    });
+    child.once('exit', (code, signal) => fail(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${tail}`)));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting (what limits a run): per process from /proc, the machine from /proc/stat.
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function procTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+function pidsNamed(comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  const idle = cpu[3] + (cpu[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+interface CpuShare {
+  service: number;
+  fake: number;
+  loadgen: number;
+  postgres: number;
+  redis: number;
+  /** Share of the whole machine busy (100 = every core). */
+  machine: number;
+}
+
+function cpuMeter(servicePid: number | undefined, fakePid: number) {
+  const pgPids = () => pidsNamed('postgres');
+  const redisPids = pidsNamed('redis-server');
+  const sum = (pids: number[]) => pids.reduce((a, p) => a + procTicks(p), 0);
+  const start = {
+    t: performance.now(),
+    service: servicePid ? procTicks(servicePid) : 0,
+    fake: procTicks(fakePid),
+    self: process.cpuUsage(),
+    postgres: sum(pgPids()),
+    redis: sum(redisPids),
+    machine: machineTicks(),
+  };
+  return (): CpuShare => {
+    const secs = (performance.now() - start.t) / 1000;
+    const pct = (ticks: number) => (100 * ticks) / CLK_TCK / secs;
+    const self = process.cpuUsage(start.self);
+    const m = machineTicks();
+    return {
+      service: servicePid ? pct(procTicks(servicePid) - start.service) : 0,
+      fake: pct(procTicks(fakePid) - start.fake),
+      loadgen: (100 * (self.user + self.system)) / 1e6 / secs,
+      postgres: pct(sum(pgPids()) - start.postgres),
+      redis: pct(sum(redisPids) - start.redis),
+      machine: (100 * (m.busy - start.machine.busy)) / Math.max(1, m.total - start.machine.total),
+    };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+interface Scenario {
+  id: string;
+  title: string;
+  mode: 'rate' | 'saturation';
+  stream: boolean;
+  /** parallel: one agent for every call; exclusive / parallel-pool: one agent per call in flight. */
+  agents: 'parallel' | 'exclusive' | 'parallel-pool';
+}
+
+const SCENARIOS: Scenario[] = [
+  { id: 'a', title: 'chat, fixed rate, parallel agent', mode: 'rate', stream: false, agents: 'parallel' },
+  { id: 'b', title: 'chat, fixed rate, exclusive agents', mode: 'rate', stream: false, agents: 'exclusive' },
+  { id: 'c', title: 'chat stream, fixed rate, parallel agent', mode: 'rate', stream: true, agents: 'parallel' },
+  { id: 'd', title: 'chat, saturation, parallel agent', mode: 'saturation', stream: false, agents: 'parallel' },
+  { id: 'e', title: 'chat stream, saturation, parallel agent', mode: 'saturation', stream: true, agents: 'parallel' },
+  { id: 'f', title: 'chat, saturation, exclusive agents', mode: 'saturation', stream: false, agents: 'exclusive' },
+  // Diagnostic: (d) spread over many parallel agents, so no single budget row is shared.
+  { id: 'g', title: 'chat, saturation, many parallel agents', mode: 'saturation', stream: false, agents: 'parallel-pool' },
+];
+
+/** A small but real chat call: system + user message, an output cap, 20 tokens answered. */
+function chatBody(stream: boolean): string {
+  return JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'You are a concise assistant. Answer in one short paragraph and do not use lists.' },
+      { role: 'user', content: 'Summarise in two sentences why a budget gateway reserves the worst-case cost of a call before it forwards the call to the provider.' },
+    ],
+    max_tokens: 64,
+    temperature: 0.2,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+interface Leg {
+  result: LoadResult;
+  lat: Percentiles;
+  cpu: CpuShare;
+}
+
+interface ScenarioResult {
+  scenario: Scenario;
+  load: string;
+  direct: Leg;
+  through: Leg;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+interface Machine {
+  nproc: number;
+  cpuModel: string;
+  memoryGiB: number;
+  kernel: string;
+  node: string;
+  postgres: string;
+  redis: string;
+  loadavg: number[];
+}
+
+async function machineInfo(pg: Client, redis: Redis): Promise<Machine> {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  const pgVersion = (await pg.query('SHOW server_version')).rows[0].server_version as string;
+  const info = await redis.info('server');
+  return {
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    cpuModel: model,
+    memoryGiB: os.totalmem() / 2 ** 30,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: pgVersion,
+    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    loadavg: os.loadavg(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  if (!existsSync(path.join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build first (npm run bench does)');
+
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const dbName = `sg_bench_${stamp}_${process.pid}`;
+  const redisPrefix = `${dbName}:`;
+  const workDir = path.join(os.tmpdir(), `spendguard-bench-${stamp}`);
+  mkdirSync(workDir, { recursive: true });
+
+  const admin = new Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const machine = await machineInfo(admin, redis);
+  const otherBusy = busyNeighbours();
+
+  let dbCreated = false;
+  let exitCode = 0;
+  const cleanup = async () => {
+    for (const child of [...children]) await stopChild(child, 5_000).catch(() => undefined);
+    if (dbCreated) {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err) => console.error(`could not drop ${dbName}: ${(err as Error).message}`));
+    }
+    await admin.end().catch(() => undefined);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000).catch(() => ['0', [] as string[]] as [string, string[]]);
+      if (keys.length) await redis.del(...keys).catch(() => undefined);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+  };
+  const onSignal = () => {
+    console.error('\ninterrupted: stopping children, dropping the database');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', killAllNow);
+
+  try {
+    console.log(`machine: ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB.toFixed(0)} GiB, node ${machine.node}, postgres ${machine.postgres}, redis ${machine.redis}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`);
+    if (otherBusy.length) console.log(`note: other busy processes on this machine: ${otherBusy.join(', ')}`);
+
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    dbCreated = true;
+    const dbUrl = new URL(SERVER_URL);
+    dbUrl.pathname = `/${dbName}`;
+    const databaseUrl = dbUrl.toString();
+
+    // The fake provider, alone in its process (tsx loads the TypeScript).
+    const fakePort = await freePort();
+    const fake = await startAndWait(
+      process.execPath,
+      ['--import', 'tsx', 'test/fake-provider/main.ts', '--port', String(fakePort), '--quiet', '--record-limit', '0'],
+      { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' },
+      /^http:\/\//,
+      'the fake provider',
+    );
+    const fakeUrl = fake.line.trim();
+    console.log(`fake provider: ${fakeUrl} (pid ${fake.child.pid})`);
+
+    const vectors = path.join(ROOT, 'src/pricing/testdata/vectors');
+    const servicePort = await freePort();
+    const serviceEnv: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      CAP_MODE: 'sidecar',
+      PORT: String(servicePort),
+      CAP_HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      ...(opts.locks === 'redis' ? { REDIS_URL, CAP_REDIS_KEY_PREFIX: redisPrefix } : {}),
+      CAP_LOG_LEVEL: 'warn',
+      CAP_PRICING_FILE: path.join(vectors, 'valid-basic.json'),
+      CAP_PRICING_SIGNING_PUBLIC_KEY: readFileSync(path.join(vectors, 'public_key.b64'), 'utf8').trim(),
+      OPENAI_API_KEY: PROVIDER_KEY,
+      XAI_API_KEY: 'xai-bench',
+      ANTHROPIC_API_KEY: 'sk-ant-bench',
+      GEMINI_API_KEY: 'gemini-bench',
+      OPENAI_BASE_URL: `${fakeUrl}/v1`,
+      XAI_BASE_URL: `${fakeUrl}/xai/v1`,
+      ANTHROPIC_BASE_URL: fakeUrl,
+      GEMINI_BASE_URL: fakeUrl,
+    };
+    const serviceUrl = `http://127.0.0.1:${servicePort}`;
+    const startService = async (profileDir?: string) => {
+      const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, 'dist/main.js'] : ['dist/main.js'];
+      const s = await startAndWait(process.execPath, args, serviceEnv, /SpendGuard listening/, 'the service');
+      return s.child;
+    };
+    let service = await startService();
+    console.log(`service: ${serviceUrl} (pid ${service.pid}), database ${dbName}, locks ${opts.locks === 'redis' ? `redis (prefix ${redisPrefix})` : 'in-process'}`);
+
+    // Agents with budgets that no run can exhaust.
+    const api = async (method: string, p: string, body?: unknown) => {
+      const res = await fetch(`${serviceUrl}${p}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    };
+    const newAgent = async (name: string, concurrency: 'parallel' | 'exclusive') => {
+      const created = await api('POST', '/v1/agents', { name, concurrency });
+      const id = String(created.agent_id);
+      await api('POST', `/v1/agents/${id}/budget`, { hard_limit_cents: 100_000_000_000 });
+      return id;
+    };
+    const parallelAgent = await newAgent('bench-parallel', 'parallel');
+    const exclusiveAgents: string[] = [];
+    for (let i = 0; i < opts.exclusiveAgents; i += 16) {
+      exclusiveAgents.push(...(await Promise.all(Array.from({ length: Math.min(16, opts.exclusiveAgents - i) }, (_, j) => newAgent(`bench-exclusive-${i + j}`, 'exclusive')))));
+    }
+    const poolAgents: string[] = [];
+    for (let i = 0; i < opts.exclusiveAgents; i += 16) {
+      poolAgents.push(...(await Promise.all(Array.from({ length: Math.min(16, opts.exclusiveAgents - i) }, (_, j) => newAgent(`bench-parallel-${i + j}`, 'parallel')))));
+    }
+    console.log(`agents: 1 parallel, ${exclusiveAgents.length} exclusive, ${poolAgents.length} parallel for (g)`);
+
+    const directReq = (stream: boolean): LoadRequest => ({
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${PROVIDER_KEY}` },
+      body: chatBody(stream),
+    });
+    const throughReq = (stream: boolean, agent = parallelAgent): LoadRequest => ({
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', 'x-cynsta-agent-id': agent },
+      body: chatBody(stream),
+    });
+
+    // A metered call must work before any load: one of each kind, checked.
+    for (const stream of [false, true]) {
+      const res = await fetch(`${serviceUrl}${throughReq(stream).path}`, { method: 'POST', headers: throughReq(stream).headers, body: throughReq(stream).body });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`smoke call (stream=${stream}) → ${res.status} ${text}`);
+      if (!stream && !res.headers.get('x-cynsta-cost-cents')) throw new Error('smoke call: no x-cynsta-cost-cents header');
+      if (stream && !text.includes('[DONE]')) throw new Error(`smoke stream did not end with [DONE]: ${text.slice(-200)}`);
+    }
+
+    // Exclusive agents for fixed-rate runs: each call takes the agent idle the longest.
+    const exclusiveQueue = [...exclusiveAgents];
+    const nextExclusive = (stream: boolean) => () => {
+      const agent = exclusiveQueue.shift();
+      if (!agent) throw new Error('ran out of idle exclusive agents');
+      return { req: throughReq(stream, agent), done: () => exclusiveQueue.push(agent) };
+    };
+
+    // Warm-up: JIT, connection pools (client → service → fake, service → Postgres), caches.
+    process.stdout.write('warming up… ');
+    await runSaturation({ origin: fakeUrl, connections: 16, durationS: 2, req: directReq(false) });
+    await runSaturation({ origin: serviceUrl, connections: 16, durationS: 3, req: throughReq(false) });
+    await runSaturation({ origin: serviceUrl, connections: 16, durationS: 2, req: throughReq(true) });
+    await runSaturation({ origin: serviceUrl, connections: 16, durationS: 1, req: throughReq(false), agentPool: [...exclusiveAgents] });
+    console.log('done');
+
+    const leg = async (target: 'direct' | 'through', s: Scenario): Promise<Leg> => {
+      const origin = target === 'direct' ? fakeUrl : serviceUrl;
+      const req = target === 'direct' ? directReq(s.stream) : throughReq(s.stream);
+      const exclusive = target === 'through' && s.agents === 'exclusive';
+      const pool = target === 'through' && s.agents !== 'parallel' ? (s.agents === 'exclusive' ? exclusiveAgents : poolAgents) : undefined;
+      if (s.mode === 'saturation') {
+        // A short unmeasured run first, so each leg starts warm.
+        await runSaturation({ origin, connections: opts.connections, durationS: Math.min(2, opts.warmupS * 2), req, agentPool: pool && [...pool] });
+      }
+      const meter = cpuMeter(service.pid, fake.child.pid!);
+      const result =
+        s.mode === 'rate'
+          ? await runPaced({ origin, rate: opts.rate, durationS: opts.durationS, warmupS: opts.warmupS, next: exclusive ? nextExclusive(s.stream) : () => ({ req }) })
+          : await runSaturation({ origin, connections: opts.connections, durationS: opts.durationS, req, agentPool: pool && [...pool] });
+      const cpu = meter();
+      await sleep(300); // let calls cut at the end of a closed-loop run settle
+      return { result, lat: summarize(result.latencies), cpu };
+    };
+
+    const results: ScenarioResult[] = [];
+    for (const s of SCENARIOS) {
+      if (opts.only && !opts.only.has(s.id)) continue;
+      const load = s.mode === 'rate' ? `${opts.rate} req/s, ${opts.durationS} s` : `${opts.connections} connections, ${opts.durationS} s`;
+      process.stdout.write(`(${s.id}) ${s.title} [${load}]: direct… `);
+      const direct = await leg('direct', s);
+      process.stdout.write('through… ');
+      const through = await leg('through', s);
+      const r: ScenarioResult = { scenario: s, load, direct, through };
+      results.push(r);
+      console.log(oneLine(r));
+      for (const [name, l] of [['direct', direct], ['through', through]] as const) {
+        if (l.result.non2xx || l.result.errors) console.log(`    ${name}: ${l.result.non2xx} non-2xx, ${l.result.errors} errors: ${JSON.stringify(l.result.statusCounts)} ${l.result.samples.join(' | ')}`);
+      }
+    }
+
+    // Profiles: the service again, under --cpu-prof, through a saturation run.
+    const profiles: { scenario: Scenario; rps: number; summary: ProfileSummary }[] = [];
+    if (opts.profile) {
+      for (const id of ['d', 'e']) {
+        const s = SCENARIOS.find((x) => x.id === id)!;
+        if (opts.only && !opts.only.has(id)) continue;
+        await stopChild(service);
+        const dir = path.join(workDir, `profile-${id}`);
+        mkdirSync(dir, { recursive: true });
+        service = await startService(dir);
+        process.stdout.write(`profiling the service during (${id}) ${s.title}… `);
+        await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: 2, req: throughReq(s.stream) });
+        const fromUs = Number(process.hrtime.bigint() / 1000n);
+        const run = await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: opts.durationS, req: throughReq(s.stream) });
+        const toUs = Number(process.hrtime.bigint() / 1000n);
+        await sleep(300);
+        await stopChild(service);
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
+        const summary = summarizeProfile(path.join(dir, file), 25, { fromUs, toUs });
+        profiles.push({ scenario: s, rps: run.rps, summary });
+        console.log(`${Math.round(run.rps)} req/s under the profiler`);
+        console.log(formatSummary(summary));
+      }
+    }
+
+    console.log(`\n${textTable(results)}`);
+    const verdicts = targets(results);
+    for (const v of verdicts) console.log(`${v.ok ? 'PASS' : 'FAIL'}  ${v.text}`);
+
+    if (opts.writeDoc) {
+      writeFileSync(DOC, renderDoc({ command, machine, otherBusy, opts, dbName, results, verdicts, profiles, workDir }));
+      console.log(`\nwrote ${path.relative(ROOT, DOC)}${profiles.length ? `; profiles in ${workDir}` : ''}`);
+    }
+    if (results.some((r) => r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors > 0)) {
+      console.log('\nsome requests failed (non-2xx or errors): see above');
+      exitCode = 1;
+    }
+  } catch (err) {
+    console.error(`\nbench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+  process.exit(exitCode);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Processes (not ours) using a lot of CPU right now: they skew the numbers on a 2-core box. */
+function busyNeighbours(): string[] {
+  try {
+    const out = execSync('ps -eo pid,pcpu,comm --sort=-pcpu --no-headers', { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 3 && Number(f[1]) >= 20 && Number(f[0]) !== process.pid)
+      .slice(0, 5)
+      .map((f) => `${f[2]} (${f[1]}%)`);
+  } catch {
+    return [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
+const signedMs = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : '–');
+const added = (r: ScenarioResult, p: keyof Percentiles) => r.through.lat[p] - r.direct.lat[p];
+const pct = (v: number) => `${Math.round(v)}%`;
+
+function oneLine(r: ScenarioResult): string {
+  return `added p50 ${signedMs(added(r, 'p50'))} ms, p99 ${signedMs(added(r, 'p99'))} ms; ${Math.round(r.direct.result.rps)} → ${Math.round(r.through.result.rps)} req/s`;
+}
+
+function limitOf(r: ScenarioResult): string {
+  const c = r.through.cpu;
+  if (r.scenario.mode === 'rate') {
+    return `fixed rate (open loop); service ${pct(c.service)} of a core, machine ${pct(c.machine)} busy`;
+  }
+  const parts = [`service ${pct(c.service)} of a core`, `load generator ${pct(c.loadgen)}`, `fake ${pct(c.fake)}`, `Postgres ${pct(c.postgres)}`];
+  if (c.redis >= 1) parts.push(`Redis ${pct(c.redis)}`);
+  const cause =
+    c.service >= 90 ? "the service's single event loop (CPU-bound)" : c.machine >= 90 ? `the machine's ${os.cpus().length} cores, shared by all processes` : 'waiting (I/O, locks, pool)';
+  return `${cause}; ${parts.join(', ')}; machine ${pct(c.machine)} busy`;
+}
+
+function textTable(results: ScenarioResult[]): string {
+  const head = ['', 'load', 'direct p50/p90/p99 ms', 'through p50/p90/p99 ms', 'added p50/p90/p99 ms', 'req/s direct→through', 'non-2xx', 'cpu svc/fake/gen/pg'];
+  const rows = results.map((r) => [
+    `(${r.scenario.id}) ${r.scenario.title}`,
+    r.load,
+    `${ms(r.direct.lat.p50)}/${ms(r.direct.lat.p90)}/${ms(r.direct.lat.p99)}`,
+    `${ms(r.through.lat.p50)}/${ms(r.through.lat.p90)}/${ms(r.through.lat.p99)}`,
+    `${signedMs(added(r, 'p50'))}/${signedMs(added(r, 'p90'))}/${signedMs(added(r, 'p99'))}`,
+    `${Math.round(r.direct.result.rps)}→${Math.round(r.through.result.rps)}`,
+    String(r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors),
+    `${pct(r.through.cpu.service)}/${pct(r.through.cpu.fake)}/${pct(r.through.cpu.loadgen)}/${pct(r.through.cpu.postgres)}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ');
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+interface Verdict {
+  ok: boolean;
+  text: string;
+}
+
+function targets(results: ScenarioResult[]): Verdict[] {
+  const out: Verdict[] = [];
+  for (const r of results.filter((x) => x.scenario.mode === 'rate')) {
+    const p50 = added(r, 'p50');
+    const p99 = added(r, 'p99');
+    out.push({ ok: p50 <= 1, text: `(${r.scenario.id}) added p50 ${signedMs(p50)} ms ≤ 1 ms` });
+    out.push({ ok: p99 <= 5, text: `(${r.scenario.id}) added p99 ${signedMs(p99)} ms ≤ 5 ms` });
+  }
+  const sat = results.find((x) => x.scenario.id === 'd');
+  if (sat) out.push({ ok: sat.through.result.rps >= 1500, text: `(d) ${Math.round(sat.through.result.rps)} metered req/s ≥ 1,500 at saturation` });
+  for (const r of results) {
+    const failed = r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors;
+    out.push({ ok: failed === 0, text: `(${r.scenario.id}) ${failed} non-2xx or failed requests` });
+  }
+  return out;
+}
+
+function renderDoc(d: {
+  command: string;
+  machine: Machine;
+  otherBusy: string[];
+  opts: Options;
+  dbName: string;
+  results: ScenarioResult[];
+  verdicts: Verdict[];
+  profiles: { scenario: Scenario; rps: number; summary: ProfileSummary }[];
+  workDir: string;
+}): string {
+  const m = d.machine;
+  const previous = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  const a = previous.indexOf(ANALYSIS_START);
+  const b = previous.indexOf(ANALYSIS_END);
+  const analysis = a >= 0 && b > a ? previous.slice(a, b + ANALYSIS_END.length) : `${ANALYSIS_START}\n${ANALYSIS_END}`;
+
+  const L: string[] = [];
+  L.push('# Benchmarks');
+  L.push('');
+  L.push('What SpendGuard adds to a metered call, measured by `npm run bench` (`scripts/bench.ts`): the fake');
+  L.push('provider (`test/fake-provider`, answering at once) in its own process, the service (`node dist/main.js`)');
+  L.push('in another, on a fresh database of the local PostgreSQL (dropped afterwards) and the local Redis. Each');
+  L.push('scenario sends the same load **direct** to the fake and **through** the service; the **added** latency');
+  L.push('is through − direct at each percentile. Latency is until the last byte of the answer (the whole SSE');
+  L.push('stream for streaming calls), timed by the load generator itself to the microsecond.');
+  L.push('');
+  L.push('- Fixed rate: an open-loop generator sends one request every 1000/rate ms whatever the answers do');
+  L.push("  (`scripts/bench-load.ts`; autocannon's `overallRate` would fire each second's quota as one burst).");
+  L.push('  One second at the same rate is sent first, unmeasured.');
+  L.push('- Saturation: autocannon, closed loop, a fixed number of connections, after a short unmeasured run.');
+  L.push('- Exclusive agents allow one call at a time: every request takes the exclusive agent idle the');
+  L.push(`  longest (${d.opts.exclusiveAgents} of them) and gives it back when answered.`);
+  L.push('- The request: `POST /v1/chat/completions`, `gpt-4o-mini`, a system and a user message, `max_tokens: 64`;');
+  L.push('  the fake answers 20 tokens (streams: 20 text events, the usage chunk, `[DONE]`; the client asks for');
+  L.push('  `stream_options.include_usage` so that direct and through carry the same events).');
+  L.push('- CPU columns: share of one core used during the measured run by the service, the fake, the load');
+  L.push('  generator and all `postgres` processes of the server (other databases included), from `/proc`.');
+  L.push('');
+  L.push('## Run');
+  L.push('');
+  L.push(`- Date: ${new Date().toISOString()}`);
+  L.push(`- Command: \`${d.command}\` (= \`npm run build --silent && tsx scripts/bench.ts\`)`);
+  L.push(`- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB.toFixed(1)} GiB RAM, ${m.kernel}`);
+  L.push(`- Software: Node.js ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis} — all on this machine`);
+  L.push(`- Load average at start: ${m.loadavg.map((l) => l.toFixed(2)).join(', ')}${d.otherBusy.length ? `; other busy processes then: ${d.otherBusy.join(', ')}` : ''}`);
+  L.push(
+    `- Service: sidecar mode, \`CAP_LOG_LEVEL=warn\`, locks ${d.opts.locks === 'redis' ? 'in Redis (`REDIS_URL`, redlock)' : 'in-process'}, default pool (\`CAP_DB_POOL_MAX=10\`), signed pricing \`src/pricing/testdata/vectors/valid-basic.json\``,
+  );
+  L.push(`- Fixed rate ${d.opts.rate} req/s for ${d.opts.durationS} s; saturation ${d.opts.connections} connections for ${d.opts.durationS} s`);
+  L.push('');
+  L.push('## Results');
+  L.push('');
+  L.push('| scenario | load | direct p50 / p90 / p99 (ms) | through p50 / p90 / p99 (ms) | added p50 / p90 / p99 (ms) | req/s direct → through | non-2xx | CPU svc / fake / gen / pg |');
+  L.push('|---|---|---|---|---|---|---|---|');
+  for (const r of d.results) {
+    const f = r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors;
+    L.push(
+      `| (${r.scenario.id}) ${r.scenario.title} | ${r.load} | ${ms(r.direct.lat.p50)} / ${ms(r.direct.lat.p90)} / ${ms(r.direct.lat.p99)} | ${ms(r.through.lat.p50)} / ${ms(r.through.lat.p90)} / ${ms(r.through.lat.p99)} | **${signedMs(added(r, 'p50'))}** / ${signedMs(added(r, 'p90'))} / **${signedMs(added(r, 'p99'))}** | ${Math.round(r.direct.result.rps)} → **${Math.round(r.through.result.rps)}** | ${f} | ${pct(r.through.cpu.service)} / ${pct(r.through.cpu.fake)} / ${pct(r.through.cpu.loadgen)} / ${pct(r.through.cpu.postgres)} |`,
+    );
+  }
+  L.push('');
+  L.push('What limits each run (through the service):');
+  L.push('');
+  for (const r of d.results) L.push(`- (${r.scenario.id}) ${limitOf(r)}.`);
+  const failures = d.results.flatMap((r) =>
+    (['direct', 'through'] as const)
+      .filter((k) => r[k].result.non2xx + r[k].result.errors > 0)
+      .map((k) => `- (${r.scenario.id}) ${k}: ${r[k].result.non2xx} non-2xx, ${r[k].result.errors} errors ${JSON.stringify(r[k].result.statusCounts)}: ${r[k].result.samples.map((s) => `\`${s.replace(/`/g, "'")}\``).join('; ')}`),
+  );
+  if (failures.length) {
+    L.push('');
+    L.push('Failed requests:');
+    L.push('');
+    L.push(...failures);
+  }
+  L.push('');
+  L.push('### Targets');
+  L.push('');
+  L.push('Added p50 ≤ 1 ms and p99 ≤ 5 ms at 200 req/s; at least 1,500 metered req/s at saturation; no failed request.');
+  L.push('');
+  for (const v of d.verdicts) L.push(`- ${v.ok ? '✅' : '❌'} ${v.text}`);
+  L.push('');
+  if (d.profiles.length) {
+    L.push('## Hot spots');
+    L.push('');
+    L.push(`The service under \`node --cpu-prof\` (1 ms sampling) through a saturation run of ${d.opts.durationS} s, summarised by`);
+    L.push('`scripts/bench-cpuprofile.ts` (dist positions mapped back to `src/` through the source maps). Shares are of the');
+    L.push(`busy (non-idle) time of the service's main thread. The \`.cpuprofile\` files were left in \`${d.workDir}\` (open them in Chrome DevTools).`);
+    for (const p of d.profiles) {
+      const s = p.summary;
+      L.push('');
+      L.push(`### (${p.scenario.id}) ${p.scenario.title}: ${Math.round(p.rps)} req/s under the profiler, busy ${((100 * s.busyMs) / s.wallMs).toFixed(0)}% of the wall time`);
+      L.push('');
+      L.push('<details><summary>Top 25 functions by self time</summary>');
+      L.push('');
+      L.push('| self % | self ms | function | where |');
+      L.push('|---:|---:|---|---|');
+      for (const row of s.topSelf) {
+        const [fn, ...loc] = row.key.split(' ');
+        L.push(`| ${row.pct.toFixed(1)} | ${row.ms.toFixed(0)} | \`${fn}\` | ${loc.length ? `\`${loc.join(' ')}\`` : ''} |`);
+      }
+      L.push('');
+      L.push('</details>');
+      L.push('');
+      L.push('By package or area (self time): ' + s.byArea.slice(0, 12).map((r) => `${r.key} ${r.pct.toFixed(1)}%`).join(', ') + '.');
+      L.push('');
+      L.push("The project's own functions, inclusive time (their callees included): " + s.projectInclusive.slice(0, 10).map((r) => `\`${r.key}\` ${r.pct.toFixed(1)}%`).join(', ') + '.');
+    }
+    L.push('');
+  }
+  L.push('## Analysis');
+  L.push('');
+  L.push(analysis);
+  L.push('');
+  return L.join('\n');
+}
+
+void main();
