@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { LocksModule } from './locks/locks.module';
 import { PricingModule } from './pricing/pricing.module';
+import { ProviderKeysModule } from './provider-keys/provider-keys.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RedisModule } from './redis/redis.module';
 import { RunsModule } from './runs/runs.module';
@@ -38,6 +39,7 @@ export class AppModule {
         RunsModule,
         ApiKeysModule,
         TenantsModule,
+        ProviderKeysModule,
         ProxyModule,
       ],
       providers: [

@@ -71,6 +71,7 @@ export const envSchema = z.object({
   ANTHROPIC_VERSION: z.string().min(1).max(64).default('2023-06-01'),
   GEMINI_API_KEY: optionalString,
   GEMINI_BASE_URL: url(['https:', 'http:']),
+  CAP_PROVIDER_KEY_ENCRYPTION_KEY: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -115,6 +116,8 @@ export interface ProxyConfig {
   maxResponseBytes: number;
   lockTtlMs: number;
   anthropicVersion: string;
+  /** 32 bytes for AES-256-GCM over tenants' stored provider keys (hosted mode). */
+  providerKeyEncryptionKey?: Buffer;
   upstreams: Record<ProviderName, UpstreamConfig>;
 }
 

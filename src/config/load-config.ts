@@ -37,6 +37,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`config: CAP_HOST: an unauthenticated sidecar listens on loopback only; set CAP_API_KEY to bind ${host}`);
   }
   const pricing = pricingConfig(e, problems);
+  const encryptionKey = e.CAP_PROVIDER_KEY_ENCRYPTION_KEY ? Buffer.from(e.CAP_PROVIDER_KEY_ENCRYPTION_KEY, 'base64') : undefined;
+  if (encryptionKey && encryptionKey.length !== 32) {
+    problems.push('config: CAP_PROVIDER_KEY_ENCRYPTION_KEY: must be base64 of 32 random bytes (openssl rand -base64 32)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -60,7 +64,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CAP_LOG_LEVEL,
     trustProxy: e.CAP_TRUST_PROXY,
     pricing,
-    proxy: proxyConfig(e),
+    proxy: { ...proxyConfig(e), providerKeyEncryptionKey: encryptionKey },
   });
 }
 

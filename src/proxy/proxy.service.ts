@@ -77,7 +77,7 @@ export class ProxyService {
     if (!card) {
       throw new ApiError('unknown_model', `model '${m.model}' has no price for provider ${m.provider}; nothing was reserved`);
     }
-    const key = this.upstream.apiKey(m.provider);
+    const key = await this.upstream.apiKey(auth.tenantId, m.provider);
     const concurrency = await this.agents.concurrencyOf(auth, m.agentId);
     const estimate = estimateInputTokens({ provider: m.provider, operation: m.operation, model: m.model, body: m.body });
 

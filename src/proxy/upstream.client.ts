@@ -5,6 +5,7 @@ import { Agent, Dispatcher, request } from 'undici';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig, ProviderName } from '../config/config.schema';
+import { ProviderKeysService } from '../provider-keys/provider-keys.service';
 import { UpstreamOperation } from './metered-request';
 
 /** Client headers that shape the provider's behaviour and carry no credentials. */
@@ -34,7 +35,10 @@ export function classifyUpstreamError(err: unknown): UpstreamError {
 export class UpstreamClient implements OnApplicationShutdown {
   private readonly dispatcher: Agent;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tenantKeys: ProviderKeysService,
+  ) {
     const timeout = config.proxy.upstreamTimeoutMs;
     this.dispatcher = new Agent({
       connections: config.proxy.upstreamConnections,
@@ -53,11 +57,14 @@ export class UpstreamClient implements OnApplicationShutdown {
     await this.dispatcher.destroy().catch(() => undefined);
   }
 
-  /** The provider key to use, or 503 before anything is reserved. */
-  apiKey(provider: ProviderName): string {
-    const key = this.config.proxy.upstreams[provider].apiKey;
+  /**
+   * The provider key to use: the tenant's own (hosted, PUT /v1/provider-keys), else the one in
+   * this instance's environment; 503 before anything is reserved when there is none.
+   */
+  async apiKey(tenantId: string, provider: ProviderName): Promise<string> {
+    const key = (await this.tenantKeys.keyFor(tenantId, provider)) ?? this.config.proxy.upstreams[provider].apiKey;
     if (!key) {
-      throw new ApiError('provider_not_configured', `no API key for ${provider}: set ${KEY_VARS[provider]} where SpendGuard runs`);
+      throw new ApiError('provider_not_configured', `no API key for ${provider}: store one with PUT /v1/provider-keys/${provider} (hosted) or set ${KEY_VARS[provider]} where SpendGuard runs`);
     }
     return key;
   }

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   budget_not_found: def(404, 'not_found_error'),
   run_not_found: def(404, 'not_found_error'),
   api_key_not_found: def(404, 'not_found_error'),
+  provider_key_not_found: def(404, 'not_found_error'),
   not_in_sidecar_mode: def(404, 'not_found_error'),
   agent_locked: def(409, 'conflict_error'),
   idempotency_in_progress: def(409, 'conflict_error'),
@@ -45,6 +46,7 @@ export const ERROR_CODES = {
   lock_service_unavailable: def(503, 'service_unavailable'),
   pricing_unavailable: def(503, 'service_unavailable'),
   provider_not_configured: def(503, 'service_unavailable'),
+  provider_keys_disabled: def(503, 'service_unavailable'),
   shutting_down: def(503, 'service_unavailable'),
   upstream_timeout: def(504, 'upstream_error'),
 } as const;
