@@ -82,3 +82,22 @@ describe.each([
     expect(s.fake.peakConcurrency(agent)).toBeGreaterThan(1);
   });
 });
+
+describe('Redis unreachable', () => {
+  it('fails closed for exclusive agents (503) and carries on for parallel ones', async () => {
+    const { freePort } = await import('../support/spawn-instance');
+    const s = await startProxyStack({ env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` } });
+    try {
+      const exclusive = await s.agent(100);
+      const parallel = await s.agent(100, { concurrency: 'parallel' });
+      const refused = await s.http.post('/v1/chat/completions', chat(), { headers: { 'x-cynsta-agent-id': exclusive } });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('lock_service_unavailable');
+      expect((await s.http.post('/v1/chat/completions', chat(), { headers: { 'x-cynsta-agent-id': parallel } })).status).toBe(200);
+      expect(s.fake.requestCount).toBe(1);
+      await expectLedgerBalanced(s.t.pool);
+    } finally {
+      await s.close();
+    }
+  });
+});
