@@ -3,16 +3,9 @@
 // the real cost is settled to the microcent and the rest of the hold released.
 import { PricingService } from '../../src/pricing/pricing.service';
 import { parseSse } from '../fake-provider/sse';
-import { ProxyStack, startProxyStack } from '../support/proxy-stack';
-import { expectLedgerBalanced } from '../support/test-app';
+import { useProxyStack } from '../support/proxy-stack';
 
-let s: ProxyStack;
-beforeAll(async () => {
-  s = await startProxyStack();
-});
-beforeEach(() => s.fake.reset());
-afterEach(() => expectLedgerBalanced(s.t.pool));
-afterAll(() => s.close());
+const s = useProxyStack();
 
 /** A prompt whose input estimate surely covers the usage the fake is told to report. */
 const LONG = 'lorem '.repeat(5_000);

@@ -1,15 +1,8 @@
 // Calls refused before anything is reserved or sent upstream (SPEC §4 rules 2, 4, 6; §2 codes):
 // 400 unknown model / bad input, 402 insufficient budget, 404 unknown agent or budget.
-import { ProxyStack, startProxyStack } from '../support/proxy-stack';
-import { expectLedgerBalanced } from '../support/test-app';
+import { useProxyStack } from '../support/proxy-stack';
 
-let s: ProxyStack;
-beforeAll(async () => {
-  s = await startProxyStack();
-});
-beforeEach(() => s.fake.reset());
-afterEach(() => expectLedgerBalanced(s.t.pool));
-afterAll(() => s.close());
+const s = useProxyStack();
 
 const as = (agent: string, extra: Record<string, string> = {}) => ({ headers: { 'x-cynsta-agent-id': agent, ...extra } });
 const chat = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra });

@@ -1,16 +1,9 @@
 // SPEC §4 rules 8-9 and fail-closed pricing: upstream 4xx passes through, 5xx / network errors
 // become 502, timeouts 504, each with the hold released and a ledger entry; a stream cut short is
 // charged for what it produced, never zero.
-import { ProxyStack, startProxyStack } from '../support/proxy-stack';
-import { expectLedgerBalanced } from '../support/test-app';
+import { startProxyStack, useProxyStack } from '../support/proxy-stack';
 
-let s: ProxyStack;
-beforeAll(async () => {
-  s = await startProxyStack({ env: { CAP_UPSTREAM_TIMEOUT_MS: '1000' } });
-});
-beforeEach(() => s.fake.reset());
-afterEach(() => expectLedgerBalanced(s.t.pool));
-afterAll(() => s.close());
+const s = useProxyStack({ env: { CAP_UPSTREAM_TIMEOUT_MS: '1000' } });
 
 const as = (agent: string) => ({ headers: { 'x-cynsta-agent-id': agent } });
 const chat = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }], ...extra });

@@ -1,20 +1,13 @@
 // The official Anthropic SDK with baseURL = the service: Messages, whole and streamed, priced
 // from the usage Anthropic reports (message_start + message_delta when streaming).
 import Anthropic from '@anthropic-ai/sdk';
-import { ProxyStack, startProxyStack, PROVIDER_KEYS } from '../support/proxy-stack';
-import { expectLedgerBalanced } from '../support/test-app';
+import { PROVIDER_KEYS, useProxyStack } from '../support/proxy-stack';
 import { centsCeil, centsFloor, expectNothingCharged, expectOneSettledCall, ledgerOf, RATES } from './sdk-support';
 
 const CLIENT_KEY = 'sk-ant-client-key-never-forwarded';
 const opus = RATES['claude-opus-4-6'];
 
-let s: ProxyStack;
-beforeAll(async () => {
-  s = await startProxyStack();
-});
-beforeEach(() => s.fake.reset());
-afterEach(() => expectLedgerBalanced(s.t.pool));
-afterAll(() => s.close());
+const s = useProxyStack();
 
 function client(agentId?: string, opts: { maxRetries?: number } = {}): Anthropic {
   return new Anthropic({

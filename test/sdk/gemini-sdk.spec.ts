@@ -2,21 +2,14 @@
 // /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse, priced from
 // usageMetadata (cumulative on every stream chunk; the last one holds the totals).
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { ProxyStack, startProxyStack, PROVIDER_KEYS } from '../support/proxy-stack';
-import { expectLedgerBalanced } from '../support/test-app';
+import { PROVIDER_KEYS, useProxyStack } from '../support/proxy-stack';
 import { centsCeil, centsFloor, expectNothingCharged, expectOneSettledCall, RATES } from './sdk-support';
 
 const CLIENT_KEY = 'AIza-client-key-never-forwarded';
 const MODEL = 'gemini-3-pro-preview';
 const pro = RATES[MODEL];
 
-let s: ProxyStack;
-beforeAll(async () => {
-  s = await startProxyStack();
-});
-beforeEach(() => s.fake.reset());
-afterEach(() => expectLedgerBalanced(s.t.pool));
-afterAll(() => s.close());
+const s = useProxyStack();
 
 function client(agentId?: string): GoogleGenAI {
   return new GoogleGenAI({

@@ -2,19 +2,12 @@
 // the service's /v1, x-cynsta-agent-id as a default header): every call returns what the
 // provider answered, and the agent's ledger holds the exact cost of the provider's usage.
 import OpenAI from 'openai';
-import { ProxyStack, startProxyStack, PROVIDER_KEYS } from '../support/proxy-stack';
-import { expectLedgerBalanced } from '../support/test-app';
+import { PROVIDER_KEYS, useProxyStack } from '../support/proxy-stack';
 import { budgetOf, centsCeil, centsFloor, expectNothingCharged, expectOneSettledCall, ledgerOf, RATES, sleep, waitSettled } from './sdk-support';
 
 const CLIENT_KEY = 'unused-in-sidecar';
 
-let s: ProxyStack;
-beforeAll(async () => {
-  s = await startProxyStack();
-});
-beforeEach(() => s.fake.reset());
-afterEach(() => expectLedgerBalanced(s.t.pool));
-afterAll(() => s.close());
+const s = useProxyStack();
 
 function client(agentId?: string, opts: { maxRetries?: number } = {}): OpenAI {
   return new OpenAI({

@@ -2,7 +2,7 @@
 // (valid-basic.json), for metered-call tests.
 import { FakeProvider, startFakeProvider } from '../fake-provider/fake-provider';
 import { SIGNED_PRICING_ENV } from './pricing-fixtures';
-import { HttpClient, startTestApp, TestApp, TestAppOptions } from './test-app';
+import { expectLedgerBalanced, HttpClient, startTestApp, TestApp, TestAppOptions } from './test-app';
 
 export const PROVIDER_KEYS = {
   OPENAI_API_KEY: 'sk-test-openai',
@@ -40,4 +40,24 @@ export async function startProxyStack(opts: TestAppOptions = {}): Promise<ProxyS
       await fake.close();
     },
   };
+}
+
+/**
+ * One stack for a spec file: started before its tests, the fake reset before each, the SPEC §5
+ * invariant checked after each, closed at the end. Returns a handle that reads the live stack.
+ */
+export function useProxyStack(opts: TestAppOptions = {}): ProxyStack {
+  let current: ProxyStack | undefined;
+  beforeAll(async () => {
+    current = await startProxyStack(opts);
+  });
+  beforeEach(() => current!.fake.reset());
+  afterEach(() => expectLedgerBalanced(current!.t.pool));
+  afterAll(() => current?.close());
+  return new Proxy({} as ProxyStack, {
+    get: (_target, prop) => {
+      if (!current) throw new Error('the proxy stack is used before beforeAll started it');
+      return current[prop as keyof ProxyStack];
+    },
+  });
 }
