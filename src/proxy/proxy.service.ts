@@ -91,7 +91,14 @@ export class ProxyService {
         if (err instanceof ApiError && err.code === 'insufficient_budget') this.metrics.denials.inc({ code: 'insufficient_budget' });
         throw err;
       });
-      const { body, clientAskedForUsage } = upstreamBody(m, reserved.capTokens);
+      let prepared: { body: string; clientAskedForUsage: boolean };
+      try {
+        prepared = upstreamBody(m, reserved.capTokens);
+      } catch (err) {
+        await this.ledger.release(auth.tenantId, reserved.reservationId, { reason: 'request_not_sendable', message: (err as Error).message });
+        throw new ApiError('validation_failed', `the request body cannot be sent upstream: ${(err as Error).message}`);
+      }
+      const { body, clientAskedForUsage } = prepared;
       const call: CallInFlight = { m, auth, card, estimate, reserved, priceVersion: active.table.version, requestId, clientAskedForUsage };
       await this.forward(call, body, key, ctx, lock);
     } finally {
