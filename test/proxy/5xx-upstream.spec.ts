@@ -116,3 +116,19 @@ it('answers 503 provider_not_configured when the provider has no key, reserving 
     await bare.close();
   }
 });
+
+it('answers 503 pricing_unavailable on metered routes without a verified table; the admin API keeps working', async () => {
+  const { VECTORS_DIR } = await import('../support/pricing-fixtures');
+  const { startProxyStack } = await import('../support/proxy-stack');
+  const closed = await startProxyStack({ env: { CAP_PRICING_FILE: `${VECTORS_DIR}/tampered-rate.json` } });
+  try {
+    const agent = await closed.agent(100);
+    const res = await closed.http.post('/v1/chat/completions', chat(), as(agent));
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('pricing_unavailable');
+    expect(closed.fake.requestCount).toBe(0);
+    expect((await closed.http.get(`/v1/agents/${agent}/budget`)).body).toMatchObject({ remaining_cents: 100, in_flight: 0 });
+  } finally {
+    await closed.close();
+  }
+});
