@@ -89,8 +89,14 @@ SELECT b.remaining_microcents, r.expires_at FROM b, r`;
 
 // Settle, release and expire share one shape: close the reservation, move the hold on the
 // budget row, append the entries. $3 is the cost charged (0 for a release).
+//
+// Durability: the hold commits synchronously, the finalize asynchronously (no WAL flush wait,
+// half the fsyncs on the metered path). Should a database crash lose a finalize, the hold is
+// still durably open and the sweeper expires it, charging the whole hold: never less than the
+// call cost, so the cap holds and the ledger says what happened.
 const FINALIZE_SQL = `
-WITH r AS (
+WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+r AS (
   UPDATE reservations
      SET status = $4, cost_microcents = $3::bigint, finished_at = now()
    WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'open'
@@ -122,7 +128,7 @@ WITH r AS (
       OR (e.ord = 3 AND b.hold < $3::bigint)
    ORDER BY e.ord
 )
-SELECT agent_id, hold, remaining FROM b`;
+SELECT agent_id, hold, remaining FROM b, async_commit`;
 
 const EXPIRE_DUE_SQL = `
 SELECT r.id, r.tenant_id, r.amount_microcents
