@@ -3,9 +3,9 @@
 // again when it stops.
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../test/support/spawn-instance';
 
 const MAIN = path.join(__dirname, '../dist/main.js');
 
@@ -17,18 +17,6 @@ export interface Sidecar {
   output(): string;
   /** SIGTERM, wait for the exit (it stops its PostgreSQL), remove the data directory. */
   stop(): Promise<number | null>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startSidecar(env: Record<string, string>, timeoutMs = 120_000): Promise<Sidecar> {
