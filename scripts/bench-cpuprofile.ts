@@ -44,6 +44,8 @@ export interface ProfileSummary {
   topSelf: Row[];
   byArea: Row[];
   projectInclusive: Row[];
+  /** The top native functions (no source: syscalls, V8 builtins), by the nearest caller outside node's internals. */
+  nativeCallers: { fn: string; callers: Row[] }[];
 }
 
 const ROOT = path.resolve(__dirname, '..');
@@ -163,6 +165,7 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
   };
 
   const self = new Map<string, number>();
+  const selfNodes = new Map<string, number[]>();
   const area = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let idle = 0;
@@ -175,6 +178,11 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
       continue;
     }
     self.set(key(n), (self.get(key(n)) ?? 0) + us);
+    if (!n.callFrame.url && !n.callFrame.functionName.startsWith('(')) {
+      const list = selfNodes.get(key(n)) ?? [];
+      list.push(id);
+      selfNodes.set(key(n), list);
+    }
     const a = areaOf(n.callFrame);
     area.set(a, (area.get(a) ?? 0) + us);
     // Inclusive time of project functions: each sample counts once per distinct function on its stack.
@@ -194,6 +202,24 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([k, us]) => ({ key: k, ms: us / 1000, pct: busy > 0 ? (100 * us) / busy : 0 }));
+  // Who calls the heaviest natives: the nearest frame that is not node's own code.
+  const nativeCallers = [...selfNodes.entries()]
+    .sort((a, b) => (self.get(b[0]) ?? 0) - (self.get(a[0]) ?? 0))
+    .slice(0, 3)
+    .map(([fn, ids]) => {
+      const callers = new Map<string, number>();
+      for (const id of ids) {
+        let cur = parent.get(id);
+        while (cur !== undefined) {
+          const cf = byId.get(cur)!.callFrame;
+          if (cf.url && !cf.url.startsWith('node:')) break;
+          cur = parent.get(cur);
+        }
+        const k = cur === undefined ? '(node internals)' : key(byId.get(cur)!);
+        callers.set(k, (callers.get(k) ?? 0) + (selfUs.get(id) ?? 0));
+      }
+      return { fn, callers: rows(callers, 5) };
+    });
   return {
     file,
     windowed,
@@ -204,6 +230,7 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
     topSelf: rows(self, top),
     byArea: rows(area, 15),
     projectInclusive: rows(inclusive, 15),
+    nativeCallers,
   };
 }
 
@@ -217,6 +244,7 @@ export function formatSummary(s: ProfileSummary): string {
   table('self time by function (share of busy time):', s.topSelf);
   table('self time by package / area:', s.byArea);
   table('inclusive time of the project\'s functions:', s.projectInclusive);
+  for (const n of s.nativeCallers) table(`${n.fn}, by caller:`, n.callers);
   return lines.join('\n');
 }
 

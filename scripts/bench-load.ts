@@ -22,6 +22,8 @@ export type NextRequest = () => { req: LoadRequest; done?: () => void };
 export interface LoadResult {
   /** Completed requests that were measured (2xx and not). */
   count: number;
+  /** Requests sent, the unmeasured warm-up of a paced run included. */
+  sent: number;
   ok: number;
   non2xx: number;
   errors: number;
@@ -33,6 +35,8 @@ export interface LoadResult {
   rps: number;
   /** 2xx latencies in ms, sorted. */
   latencies: Float64Array;
+  /** Paced runs: the slowest 1% of requests, as [seconds into the run, latency ms], by time. */
+  slowest?: [number, number][];
   /** Paced runs: how late the generator sent requests (ms, p99 and max): its own health. */
   sendLagP99Ms?: number;
   sendLagMaxMs?: number;
@@ -100,6 +104,7 @@ class Recorder {
     const latencies = this.values.slice(0, this.n).sort();
     return {
       count: this.ok + this.non2xx,
+      sent: this.ok + this.non2xx + this.errors,
       ok: this.ok,
       non2xx: this.non2xx,
       errors: this.errors,
@@ -128,12 +133,16 @@ export async function runPaced(o: PacedOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
   const rec = new Recorder();
   const lags: number[] = [];
+  const timeline: [number, number][] = [];
+  let measuredStart = 0;
   let inFlight = 0;
+  let sentTotal = 0;
   let drained: (() => void) | undefined;
 
   const fire = (measure: boolean) => {
     const { req, done } = o.next();
     inFlight++;
+    sentTotal++;
     const t0 = performance.now();
     const finish = () => {
       inFlight--;
@@ -159,7 +168,10 @@ export async function runPaced(o: PacedOptions): Promise<LoadResult> {
         res.on('end', () => {
           const ms = performance.now() - t0;
           if (measure) {
-            if (ok) rec.latency(ms);
+            if (ok) {
+              rec.latency(ms);
+              timeline.push([(t0 - measuredStart) / 1000, ms]);
+            }
             rec.status(status, () => Buffer.concat(parts).toString('utf8'));
           }
           finish();
@@ -197,6 +209,7 @@ export async function runPaced(o: PacedOptions): Promise<LoadResult> {
     });
 
   if (o.warmupS > 0) await phase(o.warmupS, false);
+  measuredStart = performance.now();
   const elapsed = await phase(o.durationS, true);
   if (inFlight > 0) {
     await new Promise<void>((resolve) => {
@@ -206,7 +219,10 @@ export async function runPaced(o: PacedOptions): Promise<LoadResult> {
   }
   agent.destroy();
   lags.sort((a, b) => a - b);
+  const slowest = [...timeline].sort((a, b) => b[1] - a[1]).slice(0, Math.ceil(timeline.length / 100)).sort((a, b) => a[0] - b[0]);
   return rec.result(elapsed / 1000, {
+    sent: sentTotal,
+    slowest,
     sendLagP99Ms: lags[Math.min(lags.length - 1, Math.ceil(lags.length * 0.99) - 1)],
     sendLagMaxMs: lags[lags.length - 1],
   });

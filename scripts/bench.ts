@@ -18,6 +18,8 @@ import * as path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { formatSummary, summarizeProfile, type ProfileSummary } from './bench-cpuprofile';
+import { readCounts, writeCountersPreload, type Counts } from './bench-counters';
+import { formatWaits, sampleWaits, type WaitSummary } from './bench-pg';
 import { runPaced, runSaturation, summarize, type LoadRequest, type LoadResult, type Percentiles } from './bench-load';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -27,6 +29,8 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PROVIDER_KEY = 'sk-bench-openai';
 const ANALYSIS_START = '<!-- analysis:start (kept by npm run bench) -->';
 const ANALYSIS_END = '<!-- analysis:end -->';
+/** Other processes using more than this share of a core during a run make it noisy. */
+const NOISY = 25;
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -38,13 +42,14 @@ interface Options {
   connections: number;
   exclusiveAgents: number;
   locks: 'redis' | 'memory';
-  profile: boolean;
+  /** Scenarios run again with the service under --cpu-prof. */
+  profile: string[];
   writeDoc: boolean;
   only?: Set<string>;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { durationS: 10, warmupS: 1, rate: 200, connections: 64, exclusiveAgents: 128, locks: 'redis', profile: true, writeDoc: true };
+  const o: Options = { durationS: 10, warmupS: 1, rate: 200, connections: 64, exclusiveAgents: 128, locks: 'redis', profile: ['d', 'e'], writeDoc: true };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
@@ -70,7 +75,10 @@ function parseOptions(argv: string[]): Options {
         break;
       }
       case '--no-profile':
-        o.profile = false;
+        o.profile = [];
+        break;
+      case '--profile':
+        o.profile = value().split(',');
         break;
       case '--no-doc':
         o.writeDoc = false;
@@ -84,7 +92,7 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--help':
       case '-h':
-        console.log('usage: npm run bench -- [--duration S] [--rate N] [--connections N] [--locks redis|memory] [--only a,b,…] [--no-profile] [--no-doc] [--quick]');
+        console.log('usage: npm run bench -- [--duration S] [--rate N] [--connections N] [--locks redis|memory] [--only a,b,…] [--profile d,e | --no-profile] [--no-doc] [--quick]');
         process.exit(0);
         break;
       default:
@@ -183,6 +191,16 @@ const CLK_TCK = (() => {
   }
 })();
 
+/** Major page faults of a process so far (a fault that had to read from disk stalls it). */
+function procMajorFaults(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[9]);
+  } catch {
+    return 0;
+  }
+}
+
 function procTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -214,41 +232,65 @@ function machineTicks(): { busy: number; total: number } {
 }
 
 interface CpuShare {
+  /** Each in % of one core over the run. */
   service: number;
   fake: number;
   loadgen: number;
+  /** Postgres: the benchmark database's backends and the server's background processes. */
   postgres: number;
   redis: number;
+  /** Everything else on the machine (other databases' backends included): noise. */
+  others: number;
   /** Share of the whole machine busy (100 = every core). */
   machine: number;
+  /** Major page faults of the service during the run. */
+  serviceMajorFaults: number;
 }
 
-function cpuMeter(servicePid: number | undefined, fakePid: number) {
-  const pgPids = () => pidsNamed('postgres');
+/** The service's backends and Postgres's own background processes (WAL writer, checkpointer…). */
+async function postgresPids(pg: Client, db: string): Promise<number[]> {
+  const { rows } = await pg.query(`SELECT pid FROM pg_stat_activity WHERE (datname = $1 OR backend_type <> 'client backend') AND pid <> pg_backend_pid()`, [db]);
+  return rows.map((r) => Number(r.pid));
+}
+
+async function cpuMeter(pg: Client, db: string, servicePid: number | undefined, fakePid: number) {
+  const pgStart = new Map((await postgresPids(pg, db)).map((pid) => [pid, procTicks(pid)]));
   const redisPids = pidsNamed('redis-server');
   const sum = (pids: number[]) => pids.reduce((a, p) => a + procTicks(p), 0);
   const start = {
     t: performance.now(),
     service: servicePid ? procTicks(servicePid) : 0,
+    serviceFaults: servicePid ? procMajorFaults(servicePid) : 0,
     fake: procTicks(fakePid),
     self: process.cpuUsage(),
-    postgres: sum(pgPids()),
     redis: sum(redisPids),
     machine: machineTicks(),
   };
-  return (): CpuShare => {
+  return async (): Promise<CpuShare> => {
     const secs = (performance.now() - start.t) / 1000;
     const pct = (ticks: number) => (100 * ticks) / CLK_TCK / secs;
     const self = process.cpuUsage(start.self);
     const m = machineTicks();
-    return {
+    // Backends that appeared during the run count from zero; those gone are lost (rare: a pool
+    // connection closing).
+    let pgTicks = 0;
+    for (const pid of new Set([...pgStart.keys(), ...(await postgresPids(pg, db))])) {
+      const now = procTicks(pid);
+      if (now > 0) pgTicks += now - (pgStart.get(pid) ?? 0);
+    }
+    const share: CpuShare = {
       service: servicePid ? pct(procTicks(servicePid) - start.service) : 0,
       fake: pct(procTicks(fakePid) - start.fake),
       loadgen: (100 * (self.user + self.system)) / 1e6 / secs,
-      postgres: pct(sum(pgPids()) - start.postgres),
+      postgres: pct(pgTicks),
       redis: pct(sum(redisPids) - start.redis),
+      others: 0,
+      serviceMajorFaults: servicePid ? procMajorFaults(servicePid) - start.serviceFaults : 0,
       machine: (100 * (m.busy - start.machine.busy)) / Math.max(1, m.total - start.machine.total),
     };
+    const all = (share.machine * os.cpus().length);
+    share.others = Math.max(0, all - share.service - share.fake - share.loadgen - share.postgres - share.redis);
+    return share;
   };
 }
 
@@ -275,7 +317,12 @@ const SCENARIOS: Scenario[] = [
   { id: 'g', title: 'chat, saturation, many parallel agents', mode: 'saturation', stream: false, agents: 'parallel-pool' },
 ];
 
-/** A small but real chat call: system + user message, an output cap, 20 tokens answered. */
+/**
+ * A small but real chat call: system + user message, an output cap, 20 tokens answered. Streams
+ * are asked for as the SDKs do by default, without `stream_options.include_usage`: through the
+ * service the provider is asked for usage anyway and the service hides the extra usage chunk
+ * (and the `"usage": null` it adds to every chunk), so the client gets the same events both ways.
+ */
 function chatBody(stream: boolean): string {
   return JSON.stringify({
     model: 'gpt-4o-mini',
@@ -285,7 +332,7 @@ function chatBody(stream: boolean): string {
     ],
     max_tokens: 64,
     temperature: 0.2,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    ...(stream ? { stream: true } : {}),
   });
 }
 
@@ -293,6 +340,20 @@ interface Leg {
   result: LoadResult;
   lat: Percentiles;
   cpu: CpuShare;
+  /** Through the service: what its Postgres backends were doing. */
+  waits?: WaitSummary;
+  /** Through the service: its Postgres queries and Redis commands per answered call. */
+  perCall?: Counts;
+}
+
+interface Probe {
+  label: string;
+  calls: number;
+  pgPerCall: number;
+  redisPerCall?: number;
+  /** Non-200 answers by status, and the first body. */
+  failed?: Record<string, number>;
+  sample?: string;
 }
 
 interface ScenarioResult {
@@ -424,9 +485,10 @@ async function main(): Promise<void> {
       GEMINI_BASE_URL: fakeUrl,
     };
     const serviceUrl = `http://127.0.0.1:${servicePort}`;
+    const preload = writeCountersPreload(workDir);
     const startService = async (profileDir?: string) => {
-      const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, 'dist/main.js'] : ['dist/main.js'];
-      const s = await startAndWait(process.execPath, args, serviceEnv, /SpendGuard listening/, 'the service');
+      const args = ['-r', preload, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'dist/main.js'];
+      const s = await startAndWait(process.execPath, args, { ...serviceEnv, BENCH_ROOT: ROOT }, /SpendGuard listening/, 'the service');
       return s.child;
     };
     let service = await startService();
@@ -471,14 +533,19 @@ async function main(): Promise<void> {
       body: chatBody(stream),
     });
 
-    // A metered call must work before any load: one of each kind, checked.
-    for (const stream of [false, true]) {
+    // A metered call must work before any load: one of each kind, checked. The first one after
+    // the start is timed (cold start: lazy loads on the metered path).
+    const coldCalls: number[] = [];
+    for (const stream of [false, false, true]) {
+      const t0 = performance.now();
       const res = await fetch(`${serviceUrl}${throughReq(stream).path}`, { method: 'POST', headers: throughReq(stream).headers, body: throughReq(stream).body });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`smoke call (stream=${stream}) → ${res.status} ${text}`);
       if (!stream && !res.headers.get('x-cynsta-cost-cents')) throw new Error('smoke call: no x-cynsta-cost-cents header');
       if (stream && !text.includes('[DONE]')) throw new Error(`smoke stream did not end with [DONE]: ${text.slice(-200)}`);
+      coldCalls.push(performance.now() - t0);
     }
+    console.log(`first metered call after the start: ${coldCalls[0].toFixed(0)} ms (the second: ${coldCalls[1].toFixed(1)} ms)`);
 
     // Exclusive agents for fixed-rate runs: each call takes the agent idle the longest.
     const exclusiveQueue = [...exclusiveAgents];
@@ -496,6 +563,65 @@ async function main(): Promise<void> {
     await runSaturation({ origin: serviceUrl, connections: 16, durationS: 1, req: throughReq(false), agentPool: [...exclusiveAgents] });
     console.log('done');
 
+    // Round trips per call: sequential calls, the service's Postgres queries and Redis commands
+    // counted around them.
+    const probes: Probe[] = [];
+    const probe = async (label: string, reqs: LoadRequest[], redisToo = false) => {
+      await sleep(300);
+      const c0 = await readCounts(service);
+      const failed: Record<string, number> = {};
+      let sample = '';
+      for (const req of reqs) {
+        const res = await fetch(`${serviceUrl}${req.path}`, { method: 'POST', headers: req.headers, body: req.body });
+        const text = await res.text();
+        if (res.status !== 200) {
+          failed[res.status] = (failed[res.status] ?? 0) + 1;
+          sample ||= text.slice(0, 300);
+        }
+      }
+      const c1 = await readCounts(service);
+      const ok = reqs.length - Object.values(failed).reduce((a, b) => a + b, 0);
+      const p: Probe = {
+        label,
+        calls: reqs.length,
+        pgPerCall: (c1.pg - c0.pg) / reqs.length,
+        ...(redisToo ? { redisPerCall: (c1.redis - c0.redis) / reqs.length } : {}),
+        ...(ok < reqs.length ? { failed, sample } : {}),
+      };
+      probes.push(p);
+      console.log(
+        `round trips per call, ${label}: Postgres ${p.pgPerCall.toFixed(2)}${p.redisPerCall !== undefined ? `, Redis ${p.redisPerCall.toFixed(2)}` : ''}${p.failed ? `; FAILED ${JSON.stringify(failed)} ${sample}` : ''}`,
+      );
+    };
+    const repeat = <T>(n: number, f: (i: number) => T) => Array.from({ length: n }, (_, i) => f(i));
+    await probe('chat, parallel agent', repeat(200, () => throughReq(false)));
+    await probe('chat stream, parallel agent', repeat(200, () => throughReq(true)));
+    await sleep(1200);
+    await probe('chat, exclusive agents, each idle > 1 s', exclusiveAgents.map((a) => throughReq(false, a)), opts.locks === 'redis');
+    // One exclusive agent, each call sent as soon as the previous answer arrived (as an SDK in a
+    // loop does): the agent's concurrency stays cached, and its lock must be free again by then.
+    await probe('chat, one exclusive agent, back to back', repeat(200, () => throughReq(false, exclusiveAgents[0])), opts.locks === 'redis');
+    {
+      // The same, tighter: one keep-alive connection sending the next call the moment an answer
+      // has arrived. A 409 here means the answer reached the client before the lock was released.
+      const label = 'chat, one exclusive agent, back to back on one connection (autocannon, 2 s)';
+      await sleep(300);
+      const c0 = await readCounts(service);
+      const run = await runSaturation({ origin: serviceUrl, connections: 1, durationS: 2, req: throughReq(false, exclusiveAgents[1]) });
+      const c1 = await readCounts(service);
+      const n = Math.max(1, run.sent);
+      const failed = Object.fromEntries(Object.entries(run.statusCounts).filter(([code]) => code !== '200'));
+      const p: Probe = {
+        label,
+        calls: run.sent,
+        pgPerCall: (c1.pg - c0.pg) / n,
+        ...(opts.locks === 'redis' ? { redisPerCall: (c1.redis - c0.redis) / n } : {}),
+        ...(run.non2xx || run.errors ? { failed: { ...failed, ...(run.errors ? { errors: run.errors } : {}) }, sample: run.samples[0] } : {}),
+      };
+      probes.push(p);
+      console.log(`round trips per call, ${label}: Postgres ${p.pgPerCall.toFixed(2)}${p.redisPerCall !== undefined ? `, Redis ${p.redisPerCall.toFixed(2)}` : ''}${p.failed ? `; FAILED ${JSON.stringify(p.failed)} ${p.sample}` : ''}`);
+    }
+
     const leg = async (target: 'direct' | 'through', s: Scenario): Promise<Leg> => {
       const origin = target === 'direct' ? fakeUrl : serviceUrl;
       const req = target === 'direct' ? directReq(s.stream) : throughReq(s.stream);
@@ -504,15 +630,22 @@ async function main(): Promise<void> {
       if (s.mode === 'saturation') {
         // A short unmeasured run first, so each leg starts warm.
         await runSaturation({ origin, connections: opts.connections, durationS: Math.min(2, opts.warmupS * 2), req, agentPool: pool && [...pool] });
+        await sleep(300); // the calls cut at the end finish in the service (exclusive agents: their locks)
       }
-      const meter = cpuMeter(service.pid, fake.child.pid!);
+      const meter = await cpuMeter(admin, dbName, service.pid, fake.child.pid!);
+      const sampler = target === 'through' ? sampleWaits(admin, dbName) : undefined;
+      const c0 = target === 'through' ? await readCounts(service) : undefined;
       const result =
         s.mode === 'rate'
           ? await runPaced({ origin, rate: opts.rate, durationS: opts.durationS, warmupS: opts.warmupS, next: exclusive ? nextExclusive(s.stream) : () => ({ req }) })
           : await runSaturation({ origin, connections: opts.connections, durationS: opts.durationS, req, agentPool: pool && [...pool] });
-      const cpu = meter();
+      const cpu = await meter();
+      const c1 = c0 ? await readCounts(service) : undefined;
+      const waits = await sampler?.stop();
+      const calls = Math.max(1, result.sent);
+      const perCall = c0 && c1 ? { pg: (c1.pg - c0.pg) / calls, redis: (c1.redis - c0.redis) / calls } : undefined;
       await sleep(300); // let calls cut at the end of a closed-loop run settle
-      return { result, lat: summarize(result.latencies), cpu };
+      return { result, lat: summarize(result.latencies), cpu, waits, perCall };
     };
 
     const results: ScenarioResult[] = [];
@@ -526,6 +659,11 @@ async function main(): Promise<void> {
       const r: ScenarioResult = { scenario: s, load, direct, through };
       results.push(r);
       console.log(oneLine(r));
+      console.log(`    limit: ${limitOf(r)}`);
+      if (process.env.BENCH_DEBUG && r.through.result.slowest) {
+        console.log(`    slowest 1% through (s: ms): ${r.through.result.slowest.map(([t, v]) => `${t.toFixed(2)}: ${v.toFixed(1)}`).join(', ')}`);
+        console.log(`    slowest 1% direct (s: ms): ${r.direct.result.slowest!.map(([t, v]) => `${t.toFixed(2)}: ${v.toFixed(1)}`).join(', ')}`);
+      }
       for (const [name, l] of [['direct', direct], ['through', through]] as const) {
         if (l.result.non2xx || l.result.errors) console.log(`    ${name}: ${l.result.non2xx} non-2xx, ${l.result.errors} errors: ${JSON.stringify(l.result.statusCounts)} ${l.result.samples.join(' | ')}`);
       }
@@ -533,18 +671,29 @@ async function main(): Promise<void> {
 
     // Profiles: the service again, under --cpu-prof, through a saturation run.
     const profiles: { scenario: Scenario; rps: number; summary: ProfileSummary }[] = [];
-    if (opts.profile) {
-      for (const id of ['d', 'e']) {
-        const s = SCENARIOS.find((x) => x.id === id)!;
-        if (opts.only && !opts.only.has(id)) continue;
+    {
+      for (const id of opts.profile) {
+        const s = SCENARIOS.find((x) => x.id === id);
+        if (!s) throw new Error(`--profile: no scenario ${id}`);
         await stopChild(service);
         const dir = path.join(workDir, `profile-${id}`);
         mkdirSync(dir, { recursive: true });
         service = await startService(dir);
         process.stdout.write(`profiling the service during (${id}) ${s.title}… `);
-        await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: 2, req: throughReq(s.stream) });
+        const pool = s.agents === 'parallel' ? undefined : s.agents === 'exclusive' ? exclusiveAgents : poolAgents;
+        await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: 2, req: throughReq(s.stream), agentPool: pool && [...pool] });
+        await sleep(300);
         const fromUs = Number(process.hrtime.bigint() / 1000n);
-        const run = await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: opts.durationS, req: throughReq(s.stream) });
+        const run =
+          s.mode === 'rate'
+            ? await runPaced({
+                origin: serviceUrl,
+                rate: opts.rate,
+                durationS: opts.durationS,
+                warmupS: 0,
+                next: s.agents === 'exclusive' ? nextExclusive(s.stream) : () => ({ req: throughReq(s.stream) }),
+              })
+            : await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: opts.durationS, req: throughReq(s.stream), agentPool: pool && [...pool] });
         const toUs = Number(process.hrtime.bigint() / 1000n);
         await sleep(300);
         await stopChild(service);
@@ -557,12 +706,14 @@ async function main(): Promise<void> {
       }
     }
 
+    const noise = Math.max(0, ...results.flatMap((r) => [r.direct.cpu.others, r.through.cpu.others]));
     console.log(`\n${textTable(results)}`);
-    const verdicts = targets(results);
+    if (noise >= NOISY) console.log(`warning: other processes used up to ${Math.round(noise)}% of a core during a run: the numbers are perturbed`);
+    const verdicts = targets(results, probes);
     for (const v of verdicts) console.log(`${v.ok ? 'PASS' : 'FAIL'}  ${v.text}`);
 
     if (opts.writeDoc) {
-      writeFileSync(DOC, renderDoc({ command, machine, otherBusy, opts, dbName, results, verdicts, profiles, workDir }));
+      writeFileSync(DOC, renderDoc({ command, machine, otherBusy, opts, dbName, results, verdicts, profiles, probes, workDir, coldCalls }));
       console.log(`\nwrote ${path.relative(ROOT, DOC)}${profiles.length ? `; profiles in ${workDir}` : ''}`);
     }
     if (results.some((r) => r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors > 0)) {
@@ -607,20 +758,61 @@ function oneLine(r: ScenarioResult): string {
   return `added p50 ${signedMs(added(r, 'p50'))} ms, p99 ${signedMs(added(r, 'p99'))} ms; ${Math.round(r.direct.result.rps)} → ${Math.round(r.through.result.rps)} req/s`;
 }
 
+/**
+ * Fixed rate: are the slowest 1% of calls through the service spread out, or bunched in a few
+ * stalls that delayed every call in flight (then one stall makes the p99)?
+ */
+function tailText(r: ScenarioResult): string {
+  const slow = r.through.result.slowest;
+  if (!slow?.length) return '';
+  const bursts: { at: number; n: number; max: number }[] = [];
+  for (const [t, v] of slow) {
+    const last = bursts.at(-1);
+    if (last && t - last.at <= 0.05) {
+      last.n++;
+      last.max = Math.max(last.max, v);
+      last.at = t;
+    } else bursts.push({ at: t, n: 1, max: v });
+  }
+  const stalls = bursts.filter((b) => b.n >= 3).sort((a, b) => b.max - a.max);
+  if (!stalls.length) return `; the slowest 1% are spread out (no stall)`;
+  const inStalls = stalls.reduce((a, b) => a + b.n, 0);
+  return `; ${inStalls} of the slowest ${slow.length} calls came in ${stalls.length} stall${stalls.length > 1 ? 's' : ''} that delayed every call in flight (worst ${stalls[0].max.toFixed(0)} ms at ${stalls[0].at.toFixed(1)} s)`;
+}
+
+function perCallText(r: ScenarioResult): string {
+  const p = r.through.perCall;
+  return p ? `; per call ${p.pg.toFixed(2)} Postgres queries${p.redis >= 0.01 ? `, ${p.redis.toFixed(2)} Redis commands` : ''}` : '';
+}
+
 function limitOf(r: ScenarioResult): string {
   const c = r.through.cpu;
   if (r.scenario.mode === 'rate') {
-    return `fixed rate (open loop); service ${pct(c.service)} of a core, machine ${pct(c.machine)} busy`;
+    const waits = r.through.waits ? `; Postgres: ${formatWaits(r.through.waits)}` : '';
+    const faults = c.serviceMajorFaults > 0 ? `, ${c.serviceMajorFaults} major page faults in the service` : '';
+    return `fixed rate (open loop); service ${pct(c.service)} of a core, other processes ${pct(c.others)}, machine ${pct(c.machine)} busy${faults}${waits}${perCallText(r)}${tailText(r)}`;
   }
   const parts = [`service ${pct(c.service)} of a core`, `load generator ${pct(c.loadgen)}`, `fake ${pct(c.fake)}`, `Postgres ${pct(c.postgres)}`];
   if (c.redis >= 1) parts.push(`Redis ${pct(c.redis)}`);
-  const cause =
-    c.service >= 90 ? "the service's single event loop (CPU-bound)" : c.machine >= 90 ? `the machine's ${os.cpus().length} cores, shared by all processes` : 'waiting (I/O, locks, pool)';
-  return `${cause}; ${parts.join(', ')}; machine ${pct(c.machine)} busy`;
+  parts.push(`other processes ${pct(c.others)}`);
+  const causes: string[] = [];
+  if (c.service >= 90) causes.push("the service's single event loop (CPU-bound)");
+  const w = r.through.waits;
+  if (w && w.avgActive >= 1) {
+    const share = (re: RegExp) => w.waits.filter((x) => re.test(x.event)).reduce((a, x) => a + x.pct, 0);
+    const rowLocks = share(/^(Lock:|LWLock:LockManager)/);
+    const wal = share(/^(LWLock:WAL|IO:WAL)/);
+    if (rowLocks >= 40) causes.push(`calls queueing on one budget row in Postgres (row locks: ${Math.round(rowLocks)}% of its busy backends' time)`);
+    if (wal >= 40) causes.push(`Postgres commit flushes (WAL write and sync: ${Math.round(wal)}% of its busy backends' time)`);
+  }
+  if (c.machine >= 85) causes.push(`the machine's ${os.cpus().length} cores, nearly full (${pct(c.machine)})`);
+  const cause = causes.length ? causes.join(' and ') : 'waiting (network, pool)';
+  const waits = r.through.waits ? `; Postgres: ${formatWaits(r.through.waits)}` : '';
+  return `${cause}; ${parts.join(', ')}; machine ${pct(c.machine)} busy${waits}${perCallText(r)}`;
 }
 
 function textTable(results: ScenarioResult[]): string {
-  const head = ['', 'load', 'direct p50/p90/p99 ms', 'through p50/p90/p99 ms', 'added p50/p90/p99 ms', 'req/s direct→through', 'non-2xx', 'cpu svc/fake/gen/pg'];
+  const head = ['', 'load', 'direct p50/p90/p99 ms', 'through p50/p90/p99 ms', 'added p50/p90/p99 ms', 'req/s direct→through', 'non-2xx', 'cpu svc/fake/gen/pg/other'];
   const rows = results.map((r) => [
     `(${r.scenario.id}) ${r.scenario.title}`,
     r.load,
@@ -629,7 +821,7 @@ function textTable(results: ScenarioResult[]): string {
     `${signedMs(added(r, 'p50'))}/${signedMs(added(r, 'p90'))}/${signedMs(added(r, 'p99'))}`,
     `${Math.round(r.direct.result.rps)}→${Math.round(r.through.result.rps)}`,
     String(r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors),
-    `${pct(r.through.cpu.service)}/${pct(r.through.cpu.fake)}/${pct(r.through.cpu.loadgen)}/${pct(r.through.cpu.postgres)}`,
+    `${pct(r.through.cpu.service)}/${pct(r.through.cpu.fake)}/${pct(r.through.cpu.loadgen)}/${pct(r.through.cpu.postgres)}/${pct(r.through.cpu.others)}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ');
@@ -641,7 +833,7 @@ interface Verdict {
   text: string;
 }
 
-function targets(results: ScenarioResult[]): Verdict[] {
+function targets(results: ScenarioResult[], probes: Probe[]): Verdict[] {
   const out: Verdict[] = [];
   for (const r of results.filter((x) => x.scenario.mode === 'rate')) {
     const p50 = added(r, 'p50');
@@ -655,6 +847,9 @@ function targets(results: ScenarioResult[]): Verdict[] {
     const failed = r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors;
     out.push({ ok: failed === 0, text: `(${r.scenario.id}) ${failed} non-2xx or failed requests` });
   }
+  for (const p of probes) {
+    if (p.failed) out.push({ ok: false, text: `round-trip probe "${p.label}": ${JSON.stringify(p.failed)}` });
+  }
   return out;
 }
 
@@ -667,7 +862,9 @@ function renderDoc(d: {
   results: ScenarioResult[];
   verdicts: Verdict[];
   profiles: { scenario: Scenario; rps: number; summary: ProfileSummary }[];
+  probes: Probe[];
   workDir: string;
+  coldCalls: number[];
 }): string {
   const m = d.machine;
   const previous = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
@@ -690,12 +887,17 @@ function renderDoc(d: {
   L.push('  One second at the same rate is sent first, unmeasured.');
   L.push('- Saturation: autocannon, closed loop, a fixed number of connections, after a short unmeasured run.');
   L.push('- Exclusive agents allow one call at a time: every request takes the exclusive agent idle the');
-  L.push(`  longest (${d.opts.exclusiveAgents} of them) and gives it back when answered.`);
+  L.push(`  longest (${d.opts.exclusiveAgents} of them) and gives it back when answered. (g) does the same with as many`);
+  L.push('  parallel agents: (d) without a budget row shared by every call.');
   L.push('- The request: `POST /v1/chat/completions`, `gpt-4o-mini`, a system and a user message, `max_tokens: 64`;');
-  L.push('  the fake answers 20 tokens (streams: 20 text events, the usage chunk, `[DONE]`; the client asks for');
-  L.push('  `stream_options.include_usage` so that direct and through carry the same events).');
-  L.push('- CPU columns: share of one core used during the measured run by the service, the fake, the load');
-  L.push('  generator and all `postgres` processes of the server (other databases included), from `/proc`.');
+  L.push('  the fake answers 20 tokens (streams: role, 20 text events, finish, `[DONE]`). Streams are asked for as the');
+  L.push('  SDKs do by default, without `stream_options.include_usage`: through the service the provider is asked for');
+  L.push('  usage anyway and the service hides it again, so the client gets the same events both ways.');
+  L.push('- CPU columns: share of one core used during the measured run through the service by the service, the');
+  L.push("  fake, the load generator, Postgres (the benchmark database's backends and the server's background");
+  L.push('  processes) and everything else on the machine ("other": noise, e.g. a test suite running meanwhile), from `/proc`.');
+  L.push("- Postgres waits: the service's backends in `pg_stat_activity`, sampled every 20 ms during each run");
+  L.push('  through the service (`CPU` = running, not waiting).');
   L.push('');
   L.push('## Run');
   L.push('');
@@ -711,15 +913,21 @@ function renderDoc(d: {
   L.push('');
   L.push('## Results');
   L.push('');
-  L.push('| scenario | load | direct p50 / p90 / p99 (ms) | through p50 / p90 / p99 (ms) | added p50 / p90 / p99 (ms) | req/s direct → through | non-2xx | CPU svc / fake / gen / pg |');
+  L.push('| scenario | load | direct p50 / p90 / p99 (ms) | through p50 / p90 / p99 (ms) | added p50 / p90 / p99 (ms) | req/s direct → through | non-2xx | CPU svc / fake / gen / pg / other |');
   L.push('|---|---|---|---|---|---|---|---|');
   for (const r of d.results) {
     const f = r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors;
     L.push(
-      `| (${r.scenario.id}) ${r.scenario.title} | ${r.load} | ${ms(r.direct.lat.p50)} / ${ms(r.direct.lat.p90)} / ${ms(r.direct.lat.p99)} | ${ms(r.through.lat.p50)} / ${ms(r.through.lat.p90)} / ${ms(r.through.lat.p99)} | **${signedMs(added(r, 'p50'))}** / ${signedMs(added(r, 'p90'))} / **${signedMs(added(r, 'p99'))}** | ${Math.round(r.direct.result.rps)} → **${Math.round(r.through.result.rps)}** | ${f} | ${pct(r.through.cpu.service)} / ${pct(r.through.cpu.fake)} / ${pct(r.through.cpu.loadgen)} / ${pct(r.through.cpu.postgres)} |`,
+      `| (${r.scenario.id}) ${r.scenario.title} | ${r.load} | ${ms(r.direct.lat.p50)} / ${ms(r.direct.lat.p90)} / ${ms(r.direct.lat.p99)} | ${ms(r.through.lat.p50)} / ${ms(r.through.lat.p90)} / ${ms(r.through.lat.p99)} | **${signedMs(added(r, 'p50'))}** / ${signedMs(added(r, 'p90'))} / **${signedMs(added(r, 'p99'))}** | ${Math.round(r.direct.result.rps)} → **${Math.round(r.through.result.rps)}** | ${f} | ${pct(r.through.cpu.service)} / ${pct(r.through.cpu.fake)} / ${pct(r.through.cpu.loadgen)} / ${pct(r.through.cpu.postgres)} / ${pct(r.through.cpu.others)} |`,
     );
   }
   L.push('');
+  const noise = Math.max(0, ...d.results.flatMap((r) => [r.direct.cpu.others, r.through.cpu.others]));
+  if (noise >= NOISY) {
+    L.push(`> **Noisy run**: other processes used up to ${Math.round(noise)}% of a core during a measured run (column "other"); on 2 cores`);
+    L.push('> that moves the numbers. Re-run on a quiet machine for reference figures.');
+    L.push('');
+  }
   L.push('What limits each run (through the service):');
   L.push('');
   for (const r of d.results) L.push(`- (${r.scenario.id}) ${limitOf(r)}.`);
@@ -733,6 +941,20 @@ function renderDoc(d: {
     L.push('Failed requests:');
     L.push('');
     L.push(...failures);
+  }
+  L.push('');
+  L.push(`Cold start: the first metered call after the service started took ${d.coldCalls[0].toFixed(0)} ms through the service, the second ${d.coldCalls[1].toFixed(1)} ms.`);
+  L.push('');
+  L.push('### Round trips per metered call');
+  L.push('');
+  L.push("Sequential calls through the service, its own Postgres queries (`pg` `Client#query`) and Redis commands");
+  L.push("(ioredis `sendCommand`) counted around them by a preload (`scripts/bench-counters.ts`; the service's code is");
+  L.push('untouched). Each query is one round trip; the metered statements run outside transactions.');
+  L.push('');
+  L.push('| calls | n | Postgres per call | Redis per call | failed |');
+  L.push('|---|---:|---:|---:|---|');
+  for (const p of d.probes) {
+    L.push(`| ${p.label} | ${p.calls} | ${p.pgPerCall.toFixed(2)} | ${p.redisPerCall === undefined ? '–' : p.redisPerCall.toFixed(2)} | ${p.failed ? `${JSON.stringify(p.failed)}: \`${(p.sample ?? '').replace(/`/g, "'")}\`` : '0'} |`);
   }
   L.push('');
   L.push('### Targets');
@@ -766,6 +988,10 @@ function renderDoc(d: {
       L.push('By package or area (self time): ' + s.byArea.slice(0, 12).map((r) => `${r.key} ${r.pct.toFixed(1)}%`).join(', ') + '.');
       L.push('');
       L.push("The project's own functions, inclusive time (their callees included): " + s.projectInclusive.slice(0, 10).map((r) => `\`${r.key}\` ${r.pct.toFixed(1)}%`).join(', ') + '.');
+      for (const n of s.nativeCallers) {
+        L.push('');
+        L.push(`\`${n.fn}\` (native), by caller: ` + n.callers.map((r) => `\`${r.key}\` ${r.pct.toFixed(1)}%`).join(', ') + '.');
+      }
     }
     L.push('');
   }
