@@ -27,6 +27,7 @@ interface CpuProfile {
 }
 
 export interface Row {
+  /** `function<TAB>where` for functions (see `label`), the name for areas. */
   key: string;
   ms: number;
   /** Share of the busy time (everything but idle). */
@@ -154,7 +155,7 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
     if (k === undefined) {
       const cf = n.callFrame;
       const loc = shortLocation(cf, maps);
-      k = `${cf.functionName || '(anonymous)'}${loc ? ` ${loc}` : ''}`;
+      k = `${cf.functionName || '(anonymous)'}${loc ? `\t${loc}` : ''}`;
       keyOf.set(n.id, k);
     }
     return k;
@@ -234,17 +235,20 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
   };
 }
 
+/** A row key as text: `function where`. */
+export const label = (key: string): string => key.replace('\t', ' ');
+
 export function formatSummary(s: ProfileSummary): string {
   const lines: string[] = [];
   const table = (title: string, rows: Row[]) => {
     lines.push(title);
-    for (const r of rows) lines.push(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.key}`);
+    for (const r of rows) lines.push(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${label(r.key)}`);
   };
   lines.push(`${s.file}${s.windowed ? ' (measured window)' : ''}: wall ${(s.wallMs / 1000).toFixed(1)} s, busy ${(s.busyMs / 1000).toFixed(1)} s (${((100 * s.busyMs) / s.wallMs).toFixed(0)}% of one core), ${s.samples} samples`);
   table('self time by function (share of busy time):', s.topSelf);
   table('self time by package / area:', s.byArea);
   table('inclusive time of the project\'s functions:', s.projectInclusive);
-  for (const n of s.nativeCallers) table(`${n.fn}, by caller:`, n.callers);
+  for (const n of s.nativeCallers) table(`${label(n.fn)}, by caller:`, n.callers);
   return lines.join('\n');
 }
 

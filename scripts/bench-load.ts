@@ -250,7 +250,6 @@ interface AcInstance {
   stop(): void;
 }
 type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result: AcResult) => void) => AcInstance;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as Autocannon;
 
 export interface SaturationOptions {

@@ -9,15 +9,20 @@
 // Results are printed and written to docs/benchmarks.md (a hand-written block between the
 // `analysis` markers there is kept from one run to the next).
 //
-//   npm run bench [-- --duration 10 --rate 200 --connections 64 --locks redis|memory --no-profile --quick]
+//   npm run bench [-- --duration 10 --rate 200 --connections 64 --locks redis|memory
+//                    --only a,b,… --profile d,e | --no-profile --no-doc --quick]
+// BENCH_DEBUG=1 also prints, for fixed-rate runs, when the slowest 1% of calls happened.
+// BENCH_PG_URL / BENCH_REDIS_URL: the servers (default the local ones). Helpers: bench-load.ts
+// (load generators), bench-pg.ts (Postgres waits), bench-counters.ts (queries per call),
+// bench-cpuprofile.ts (profile summary, also usable on its own).
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { formatSummary, summarizeProfile, type ProfileSummary } from './bench-cpuprofile';
+import { formatSummary, label, summarizeProfile, type ProfileSummary } from './bench-cpuprofile';
 import { readCounts, writeCountersPreload, type Counts } from './bench-counters';
 import { formatWaits, sampleWaits, type WaitSummary } from './bench-pg';
 import { runPaced, runSaturation, summarize, type LoadRequest, type LoadResult, type Percentiles } from './bench-load';
@@ -417,8 +422,11 @@ async function main(): Promise<void> {
 
   let dbCreated = false;
   let exitCode = 0;
+  /** The work directory holds the counters preload, and the profiles when there are any. */
+  let keepWorkDir = false;
   const cleanup = async () => {
     for (const child of [...children]) await stopChild(child, 5_000).catch(() => undefined);
+    if (!keepWorkDir) rmSync(workDir, { recursive: true, force: true });
     if (dbCreated) {
       await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err) => console.error(`could not drop ${dbName}: ${(err as Error).message}`));
     }
@@ -543,6 +551,7 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`smoke call (stream=${stream}) → ${res.status} ${text}`);
       if (!stream && !res.headers.get('x-cynsta-cost-cents')) throw new Error('smoke call: no x-cynsta-cost-cents header');
       if (stream && !text.includes('[DONE]')) throw new Error(`smoke stream did not end with [DONE]: ${text.slice(-200)}`);
+      if (stream && /"usage":\s*\{/.test(text)) throw new Error('smoke stream: the usage chunk the client did not ask for reached it');
       coldCalls.push(performance.now() - t0);
     }
     console.log(`first metered call after the start: ${coldCalls[0].toFixed(0)} ms (the second: ${coldCalls[1].toFixed(1)} ms)`);
@@ -701,6 +710,7 @@ async function main(): Promise<void> {
         if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
         const summary = summarizeProfile(path.join(dir, file), 25, { fromUs, toUs });
         profiles.push({ scenario: s, rps: run.rps, summary });
+        keepWorkDir = true;
         console.log(`${Math.round(run.rps)} req/s under the profiler`);
         console.log(formatSummary(summary));
       }
@@ -966,7 +976,7 @@ function renderDoc(d: {
   if (d.profiles.length) {
     L.push('## Hot spots');
     L.push('');
-    L.push(`The service under \`node --cpu-prof\` (1 ms sampling) through a saturation run of ${d.opts.durationS} s, summarised by`);
+    L.push(`The service restarted under \`node --cpu-prof\` (1 ms sampling) and loaded as in the scenario for ${d.opts.durationS} s (only that window counts), summarised by`);
     L.push('`scripts/bench-cpuprofile.ts` (dist positions mapped back to `src/` through the source maps). Shares are of the');
     L.push(`busy (non-idle) time of the service's main thread. The \`.cpuprofile\` files were left in \`${d.workDir}\` (open them in Chrome DevTools).`);
     for (const p of d.profiles) {
@@ -979,18 +989,18 @@ function renderDoc(d: {
       L.push('| self % | self ms | function | where |');
       L.push('|---:|---:|---|---|');
       for (const row of s.topSelf) {
-        const [fn, ...loc] = row.key.split(' ');
-        L.push(`| ${row.pct.toFixed(1)} | ${row.ms.toFixed(0)} | \`${fn}\` | ${loc.length ? `\`${loc.join(' ')}\`` : ''} |`);
+        const [fn, loc] = row.key.split('\t');
+        L.push(`| ${row.pct.toFixed(1)} | ${row.ms.toFixed(0)} | \`${fn}\` | ${loc ? `\`${loc}\`` : ''} |`);
       }
       L.push('');
       L.push('</details>');
       L.push('');
       L.push('By package or area (self time): ' + s.byArea.slice(0, 12).map((r) => `${r.key} ${r.pct.toFixed(1)}%`).join(', ') + '.');
       L.push('');
-      L.push("The project's own functions, inclusive time (their callees included): " + s.projectInclusive.slice(0, 10).map((r) => `\`${r.key}\` ${r.pct.toFixed(1)}%`).join(', ') + '.');
+      L.push("The project's own functions, inclusive time (their callees included): " + s.projectInclusive.slice(0, 10).map((r) => `\`${label(r.key)}\` ${r.pct.toFixed(1)}%`).join(', ') + '.');
       for (const n of s.nativeCallers) {
         L.push('');
-        L.push(`\`${n.fn}\` (native), by caller: ` + n.callers.map((r) => `\`${r.key}\` ${r.pct.toFixed(1)}%`).join(', ') + '.');
+        L.push(`\`${label(n.fn)}\` (native), by caller: ` + n.callers.map((r) => `\`${label(r.key)}\` ${r.pct.toFixed(1)}%`).join(', ') + '.');
       }
     }
     L.push('');
