@@ -4,7 +4,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
 import { PrismaService } from '../database/prisma.service';
+import { ApiError } from '../common/errors/api-error';
 import { hashSecret, SECRET_RE, secretsEqual } from './api-key-secret';
+import { presentedKey, RequestHeaders } from './presented-key';
 import { ALL_SCOPES, AuthContext, LOCAL_TENANT_ID, Scope, SCOPES } from './auth-context';
 
 const MAX_CACHE_ENTRIES = 10_000;
@@ -24,6 +26,22 @@ export class ApiKeyAuthService {
       return { tenantId: LOCAL_TENANT_ID, scopes: ALL_SCOPES, principal: 'anonymous', keyId: null };
     }
     return null;
+  }
+
+  /**
+   * The context for a request, from its headers: every way in (the passport strategy of the admin
+   * routes, the metered routes) authenticates here. Throws the §8 error when it cannot.
+   */
+  async authenticateRequest(headers: RequestHeaders): Promise<AuthContext> {
+    const anonymous = this.anonymous();
+    if (anonymous) return anonymous;
+    const secret = presentedKey(headers);
+    if (!secret) {
+      throw new ApiError('unauthenticated', 'an API key is required: send it in x-api-key or Authorization: Bearer');
+    }
+    const auth = await this.authenticate(secret);
+    if (!auth) throw new ApiError('invalid_api_key', 'the API key is not valid or has been revoked');
+    return auth;
   }
 
   async authenticate(secret: string): Promise<AuthContext | null> {
