@@ -14,6 +14,8 @@ import { toErrorResponse } from './common/errors/to-error-response';
 import { requestIdFrom } from './common/http/ids';
 import { AppConfig } from './config/config.schema';
 import { MetricsService } from './metrics/metrics.service';
+import { documentMeteredRoutes } from './proxy/metered-routes.openapi';
+import { registerMeteredRoutes } from './proxy/register-metered-routes';
 
 const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
@@ -34,7 +36,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api_key')
     .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'bearer')
     .build();
-  return documentErrors(cleanupOpenApiDoc(SwaggerModule.createDocument(app, config), { version: '3.1' }));
+  return documentErrors(documentMeteredRoutes(cleanupOpenApiDoc(SwaggerModule.createDocument(app, config), { version: '3.1' })));
 }
 
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
@@ -90,6 +92,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
+  registerMeteredRoutes(app);
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;

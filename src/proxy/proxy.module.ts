@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { BudgetsModule } from '../budgets/budgets.module';
-import { ProxyController } from './proxy.controller';
 import { ProxyService } from './proxy.service';
 import { UpstreamClient } from './upstream.client';
 
-@Module({ imports: [AgentsModule, BudgetsModule], controllers: [ProxyController], providers: [ProxyService, UpstreamClient] })
+// No controller: the metered routes are plain Fastify routes (register-metered-routes.ts).
+@Module({ imports: [AgentsModule, BudgetsModule], providers: [ProxyService, UpstreamClient], exports: [ProxyService] })
 export class ProxyModule {}

@@ -3,9 +3,8 @@
 // while the first is still running → 409. Keys are scoped to the tenant. Only successful answers
 // are kept: after an error the key is free again, so a corrected retry can use it.
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, map, Observable, of, switchMap, throwError } from 'rxjs';
 import { AuthContext } from '../../auth/auth-context';
@@ -14,10 +13,6 @@ import { AppConfig } from '../../config/config.schema';
 import { PrismaService } from '../../database/prisma.service';
 import { Prisma } from '../../generated/prisma/client';
 import { ApiError } from '../errors/api-error';
-
-export const SKIP_IDEMPOTENCY = 'spendguard:skip-idempotency';
-/** For routes whose requests are not admin writes (the metered proxy has its own request ids). */
-export const SkipIdempotency = () => SetMetadata(SKIP_IDEMPOTENCY, true);
 
 /** Operator requests (hosted, outside any tenant) keep their keys under the nil UUID. */
 const OPERATOR_SCOPE = '00000000-0000-0000-0000-000000000000';
@@ -43,7 +38,6 @@ export function stableJson(value: unknown, depth = 0): string {
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly prisma: PrismaService,
-    private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -52,9 +46,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const request = http.getRequest<FastifyRequest & { user?: AuthContext }>();
     const header = request.headers['idempotency-key'];
     if (header === undefined || !MUTATING.has(request.method)) return next.handle();
-    if (this.reflector.getAllAndOverride<boolean>(SKIP_IDEMPOTENCY, [context.getHandler(), context.getClass()])) {
-      return next.handle();
-    }
     if (typeof header !== 'string' || !KEY_RE.test(header)) {
       throw new ApiError('validation_failed', 'Idempotency-Key must be 1-255 visible ASCII characters, sent once');
     }

@@ -1,0 +1,62 @@
+// Serves METERED_ROUTES on the app's Fastify instance: authenticate (as every route does, through
+// ApiKeyAuthService), check the key may spend (`cap:use`, inside a tenant), read the route, hand
+// the call to ProxyService. Errors get the §8 body, as from the app's exception filter.
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiKeyAuthService } from '../auth/api-key-auth.service';
+import { AuthContext, hasScope, TenantAuth } from '../auth/auth-context';
+import { ApiError } from '../common/errors/api-error';
+import { toErrorResponse } from '../common/errors/to-error-response';
+import { Provider } from '../pricing/price-card';
+import { findCard } from '../pricing/price-table';
+import { PricingService } from '../pricing/pricing.service';
+import { METERED_ROUTES, MeteredRoute } from './metered-routes';
+import { ProxyService } from './proxy.service';
+
+const logger = new Logger('errors');
+
+/** What the admin guard checks for a `@RequireScope('cap:use')` route. */
+function mayMeter(auth: AuthContext): TenantAuth {
+  if (auth.tenantId === null) {
+    throw new ApiError('tenant_key_required', 'the operator key manages tenants; use a tenant API key for this route');
+  }
+  if (!hasScope(auth, 'cap:use')) throw new ApiError('insufficient_scope', "this API key lacks the 'cap:use' scope");
+  return auth as TenantAuth;
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+  const res = toErrorResponse(err, request.id);
+  if (res.unexpected) logger.error({ msg: 'unhandled error', request_id: request.id, err: String((err as Error)?.stack ?? err) });
+  if (reply.sent || reply.raw.headersSent) {
+    // Part of the answer is already on its way (a stream): the error cannot be sent any more.
+    reply.raw.destroy();
+    return;
+  }
+  void reply.status(res.status).headers(res.headers).send(res.body);
+}
+
+export function registerMeteredRoutes(app: NestFastifyApplication): void {
+  const keys = app.get(ApiKeyAuthService);
+  const proxy = app.get(ProxyService);
+  const pricing = app.get(PricingService);
+  const pricedUnder = (provider: Provider, model: string): boolean => {
+    const active = pricing.current();
+    return !!active && !!findCard(active.table, provider, model);
+  };
+
+  const serve = (route: MeteredRoute) =>
+    async function metered(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+      try {
+        const auth = mayMeter(await keys.authenticateRequest(request.headers));
+        const m = route.resolve({ params: request.params as Record<string, string>, body: request.body, headers: request.headers, pricedUnder });
+        await proxy.handle(m, { auth, request, reply });
+      } catch (err) {
+        sendError(request, reply, err);
+      }
+      return reply;
+    };
+
+  const fastify = app.getHttpAdapter().getInstance();
+  for (const route of METERED_ROUTES) fastify.post(route.url, serve(route));
+}
