@@ -24,33 +24,53 @@ export function toAgentResponse(agent: Agent): AgentDto {
   };
 }
 
-/** How long a metered call may rely on a cached concurrency mode: a PATCH applies within it. */
-const CONCURRENCY_CACHE_MS = 1_000;
+/**
+ * How long a concurrency mode seen on this instance is used as a hint. Only a hint: every hold
+ * returns the agent's mode as it is in the database, and the metered path corrects itself by it
+ * (ProxyService), so a PATCH elsewhere applies to the next call whatever this says.
+ */
+const CONCURRENCY_HINT_MS = 60_000;
 const MAX_CACHED_AGENTS = 50_000;
 
 @Injectable()
 export class AgentsService {
-  private readonly concurrencyCache = new Map<string, { concurrency: Concurrency; until: number }>();
+  private readonly concurrencyHints = new Map<string, { concurrency: Concurrency; until: number }>();
+  private readonly concurrencyReads = new Map<string, Promise<Concurrency>>();
 
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The concurrency mode of a live agent, for the metered path (cached ≤ 1 s); 404 otherwise. */
-  async concurrencyOf(auth: TenantAuth, agentId: string): Promise<Concurrency> {
+  /** The concurrency mode of a live agent, read from the database (one read at a time per agent); 404 otherwise. */
+  concurrencyOf(auth: TenantAuth, agentId: string): Promise<Concurrency> {
     const key = `${auth.tenantId}:${agentId}`;
-    const now = Date.now();
-    const hit = this.concurrencyCache.get(key);
-    if (hit && hit.until > now) return hit.concurrency;
-    const agent = await this.require(auth, agentId);
-    const concurrency = agent.concurrency as Concurrency;
-    if (this.concurrencyCache.size >= MAX_CACHED_AGENTS) this.concurrencyCache.clear();
-    this.concurrencyCache.set(key, { concurrency, until: now + CONCURRENCY_CACHE_MS });
-    return concurrency;
+    let read = this.concurrencyReads.get(key);
+    if (!read) {
+      read = this.require(auth, agentId)
+        .then((agent) => {
+          this.noteConcurrency(auth, agentId, agent.concurrency as Concurrency);
+          return agent.concurrency as Concurrency;
+        })
+        .finally(() => this.concurrencyReads.delete(key));
+      this.concurrencyReads.set(key, read);
+    }
+    return read;
+  }
+
+  /** The mode last seen for this agent on this instance, if recently: a hint, see CONCURRENCY_HINT_MS. */
+  concurrencyHint(auth: TenantAuth, agentId: string): Concurrency | undefined {
+    const hit = this.concurrencyHints.get(`${auth.tenantId}:${agentId}`);
+    return hit && hit.until > Date.now() ? hit.concurrency : undefined;
+  }
+
+  noteConcurrency(auth: TenantAuth, agentId: string, concurrency: Concurrency): void {
+    if (this.concurrencyHints.size >= MAX_CACHED_AGENTS) this.concurrencyHints.clear();
+    this.concurrencyHints.set(`${auth.tenantId}:${agentId}`, { concurrency, until: Date.now() + CONCURRENCY_HINT_MS });
   }
 
   async create(auth: TenantAuth, body: CreateAgentDto): Promise<AgentDto> {
     const agent = await this.prisma.agent.create({
       data: { id: randomUUID(), tenantId: auth.tenantId, name: body.name ?? null, concurrency: body.concurrency ?? 'exclusive' },
     });
+    this.noteConcurrency(auth, agent.id, agent.concurrency as Concurrency);
     return toAgentResponse(agent);
   }
 
@@ -81,6 +101,7 @@ export class AgentsService {
       where: { id: agentId },
       data: { ...(body.name !== undefined ? { name: body.name } : {}), ...(body.concurrency ? { concurrency: body.concurrency } : {}) },
     });
+    this.noteConcurrency(auth, agentId, agent.concurrency as Concurrency);
     return toAgentResponse(agent);
   }
 

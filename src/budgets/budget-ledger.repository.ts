@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
+import type { Concurrency } from '../agents/agents.service';
 import { minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -42,7 +43,7 @@ export interface HoldRequest {
 }
 
 export type HoldResult =
-  | { ok: true; reservationId: string; expiresAt: Date; remainingMicrocents: bigint }
+  | { ok: true; reservationId: string; remainingMicrocents: bigint; concurrency: Concurrency }
   | { ok: false; reason: 'agent_not_found' | 'budget_not_found' | 'insufficient_budget'; remainingMicrocents?: bigint };
 
 export interface SettleDetails {
@@ -68,9 +69,10 @@ WITH b AS (
          reserved_microcents = reserved_microcents + $5::bigint,
          in_flight = in_flight + 1,
          updated_at = now()
-   WHERE agent_id = $3::uuid AND tenant_id = $2::uuid AND remaining_microcents >= $5::bigint
-     AND EXISTS (SELECT 1 FROM agents WHERE id = $3::uuid AND deleted_at IS NULL)
-  RETURNING remaining_microcents
+    FROM agents a
+   WHERE budgets.agent_id = $3::uuid AND budgets.tenant_id = $2::uuid AND budgets.remaining_microcents >= $5::bigint
+     AND a.id = $3::uuid AND a.deleted_at IS NULL
+  RETURNING budgets.remaining_microcents, a.concurrency
 ), run AS (
   INSERT INTO runs (agent_id, id, tenant_id) SELECT $3::uuid, $4, $2::uuid FROM b
   ON CONFLICT DO NOTHING
@@ -78,14 +80,13 @@ WITH b AS (
   INSERT INTO reservations (id, tenant_id, agent_id, run_id, request_id, amount_microcents, status, provider, model, expires_at)
   SELECT $1::uuid, $2::uuid, $3::uuid, $4, $6, $5::bigint, 'open', $7, $8, now() + make_interval(secs => $9::int)
     FROM b
-  RETURNING expires_at
 ), l AS (
   INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents,
                               reservation_id, run_id, request_id, provider, model)
   SELECT gen_random_uuid(), $2::uuid, $3::uuid, 'reserve', -$5::bigint, b.remaining_microcents, $1::uuid, $4, $6, $7, $8
     FROM b
 )
-SELECT b.remaining_microcents, r.expires_at FROM b, r`;
+SELECT remaining_microcents, concurrency FROM b`;
 
 // Settle, release and expire share one shape: close the reservation, move the hold on the
 // budget row, append the entries. $3 is the cost charged (0 for a release).
@@ -168,8 +169,8 @@ export class BudgetLedgerRepository {
       return {
         ok: true,
         reservationId,
-        expiresAt: rows[0].expires_at,
         remainingMicrocents: BigInt(rows[0].remaining_microcents),
+        concurrency: rows[0].concurrency,
       };
     }
     return this.whyNoHold(req.tenantId, req.agentId);

@@ -13,7 +13,8 @@ export type LockAttempt =
   | { ok: false; holderRunId: string | null; retryAfterMs: number };
 
 export interface AgentLocks {
-  acquire(agentId: string, runId: string, ttlMs: number): Promise<LockAttempt>;
+  /** Keyed by tenant and agent: a caller naming another tenant's agent never touches its lock. */
+  acquire(tenantId: string, agentId: string, runId: string, ttlMs: number): Promise<LockAttempt>;
 }
 
 /** Redis is down or unreachable: exclusive calls fail closed (503), never run unlocked. */

@@ -11,15 +11,16 @@ interface Entry {
 export class InProcessLocks implements AgentLocks {
   private readonly held = new Map<string, Entry>();
 
-  async acquire(agentId: string, runId: string, ttlMs: number): Promise<LockAttempt> {
+  async acquire(tenantId: string, agentId: string, runId: string, ttlMs: number): Promise<LockAttempt> {
+    const key = `${tenantId}:${agentId}`;
     const now = Date.now();
-    const current = this.held.get(agentId);
+    const current = this.held.get(key);
     if (current && current.expiresAt > now) {
       return { ok: false, holderRunId: current.runId, retryAfterMs: current.expiresAt - now };
     }
-    const entry: Entry = { token: Symbol(agentId), runId, expiresAt: now + ttlMs };
-    this.held.set(agentId, entry);
-    const mine = () => this.held.get(agentId)?.token === entry.token;
+    const entry: Entry = { token: Symbol(key), runId, expiresAt: now + ttlMs };
+    this.held.set(key, entry);
+    const mine = () => this.held.get(key)?.token === entry.token;
     return {
       ok: true,
       lock: {
@@ -29,7 +30,7 @@ export class InProcessLocks implements AgentLocks {
           return true;
         },
         release: async () => {
-          if (mine()) this.held.delete(agentId);
+          if (mine()) this.held.delete(key);
         },
       },
     };

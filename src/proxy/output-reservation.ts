@@ -1,6 +1,7 @@
 // SPEC §4 rules 4-5: choose the output cap and take the worst-case hold in one step. The common
 // case is one round trip: hold for the requested cap; only when that does not fit is the cap
 // clamped to what the remaining budget affords (the seed's clamp) and the hold retried.
+import type { Concurrency } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
 import { BudgetLedgerRepository } from '../budgets/budget-ledger.repository';
 import { ApiError } from '../common/errors/api-error';
@@ -24,6 +25,8 @@ export interface Reserved {
   capTokens: number;
   choices: number;
   remainingMicrocents: bigint;
+  /** The agent's concurrency mode as the hold found it in the database. */
+  concurrency: Concurrency;
 }
 
 const ATTEMPTS = 3;
@@ -73,7 +76,14 @@ export async function reserveForCall(
       model: m.model,
     });
     if (held.ok) {
-      return { reservationId: held.reservationId, holdMicrocents, capTokens, choices, remainingMicrocents: held.remainingMicrocents };
+      return {
+        reservationId: held.reservationId,
+        holdMicrocents,
+        capTokens,
+        choices,
+        remainingMicrocents: held.remainingMicrocents,
+        concurrency: held.concurrency,
+      };
     }
     if (held.reason === 'agent_not_found') throw new ApiError('agent_not_found', `agent ${m.agentId} not found`);
     if (held.reason === 'budget_not_found') {

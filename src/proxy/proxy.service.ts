@@ -9,6 +9,7 @@ import { AgentsService } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
 import { BudgetLedgerRepository, Finalized } from '../budgets/budget-ledger.repository';
 import { ApiError } from '../common/errors/api-error';
+import { isUuid } from '../common/http/ids';
 import { microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
@@ -77,11 +78,14 @@ export class ProxyService {
     if (!card) {
       throw new ApiError('unknown_model', `model '${m.model}' has no price for provider ${m.provider}; nothing was reserved`);
     }
+    if (!isUuid(m.agentId)) throw new ApiError('agent_not_found', `agent ${m.agentId} not found`);
     const key = await this.upstream.apiKey(auth.tenantId, m.provider);
-    const concurrency = await this.agents.concurrencyOf(auth, m.agentId);
     const estimate = estimateInputTokens({ provider: m.provider, operation: m.operation, model: m.model, body: m.body });
 
-    const lock = concurrency === 'exclusive' ? await this.acquireLock(m) : undefined;
+    // Exclusive agents lock before the hold. The mode comes from a hint (what the last hold on
+    // this instance saw), so no lookup is made per call; the hold returns the real mode and the
+    // lock is corrected by it.
+    let lock = await this.lockIfExclusive(auth, m);
     try {
       const reserved = await reserveForCall(this.ledger, auth, m, card, estimate, {
         requestId,
@@ -91,6 +95,17 @@ export class ProxyService {
         if (err instanceof ApiError && err.code === 'insufficient_budget') this.metrics.denials.inc({ code: 'insufficient_budget' });
         throw err;
       });
+      this.agents.noteConcurrency(auth, m.agentId, reserved.concurrency);
+      if (reserved.concurrency === 'parallel' && lock) {
+        await lock.release();
+        lock = undefined;
+      } else if (reserved.concurrency === 'exclusive' && !lock) {
+        // The hint said parallel but the agent has become exclusive meanwhile.
+        lock = await this.acquireLock(auth, m).catch(async (err) => {
+          await this.ledger.release(auth.tenantId, reserved.reservationId, { reason: 'agent_locked_after_hold', message: (err as Error).message });
+          throw err;
+        });
+      }
       let prepared: { body: string; clientAskedForUsage: boolean };
       try {
         prepared = upstreamBody(m, reserved.capTokens);
@@ -106,10 +121,16 @@ export class ProxyService {
     }
   }
 
-  private async acquireLock(m: MeteredRequest): Promise<HeldLock> {
+  /** The agent lock, unless the agent is parallel (see handle). */
+  private async lockIfExclusive(auth: TenantAuth, m: MeteredRequest): Promise<HeldLock | undefined> {
+    const mode = this.agents.concurrencyHint(auth, m.agentId) ?? (await this.agents.concurrencyOf(auth, m.agentId));
+    return mode === 'exclusive' ? this.acquireLock(auth, m) : undefined;
+  }
+
+  private async acquireLock(auth: TenantAuth, m: MeteredRequest): Promise<HeldLock> {
     let attempt;
     try {
-      attempt = await this.locks.acquire(m.agentId, m.runId, this.config.proxy.lockTtlMs);
+      attempt = await this.locks.acquire(auth.tenantId, m.agentId, m.runId, this.config.proxy.lockTtlMs);
     } catch (err) {
       if (err instanceof LockServiceUnavailable) {
         throw new ApiError('lock_service_unavailable', 'the lock service (Redis) is unavailable; exclusive agents are refused until it is back');

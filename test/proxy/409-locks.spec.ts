@@ -81,6 +81,35 @@ describe.each([
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(s.fake.peakConcurrency(agent)).toBeGreaterThan(1);
   });
+
+  // The service keeps each agent's mode as a hint from its last hold; another instance's PATCH
+  // (here: the row changed under it) must still apply to the very next call.
+  const setMode = (agent: string, concurrency: string) => s.t.pool.query('UPDATE agents SET concurrency = $2 WHERE id = $1', [agent, concurrency]);
+
+  it('locks an agent made exclusive elsewhere from its next call on', async () => {
+    const agent = await s.agent(1_000, { concurrency: 'parallel' });
+    expect((await s.http.post('/v1/chat/completions', chat(), as(agent))).status).toBe(200);
+    await setMode(agent, 'exclusive');
+    s.fake.setBehavior({ latencyMs: 300 });
+    const results = await Promise.all(Array.from({ length: 6 }, () => s.http.post('/v1/chat/completions', chat(`[[agent:${agent}]]`), as(agent))));
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
+    expect(results.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    expect(s.fake.peakConcurrency(agent)).toBe(1);
+    // Refused after their hold: each hold was released again.
+    const budget = (await s.http.get(`/v1/agents/${agent}/budget`)).body;
+    expect(budget).toMatchObject({ in_flight: 0, reserved_microcents: '0' });
+  });
+
+  it('runs an agent made parallel elsewhere side by side once a call has seen it', async () => {
+    const agent = await s.agent(1_000);
+    expect((await s.http.post('/v1/chat/completions', chat(), as(agent))).status).toBe(200);
+    await setMode(agent, 'parallel');
+    expect((await s.http.post('/v1/chat/completions', chat(), as(agent))).status).toBe(200);
+    s.fake.setBehavior({ latencyMs: 100 });
+    const results = await Promise.all(Array.from({ length: 6 }, () => s.http.post('/v1/chat/completions', chat(`[[agent:${agent}]]`), as(agent))));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(s.fake.peakConcurrency(agent)).toBeGreaterThan(1);
+  });
 });
 
 describe('Redis unreachable', () => {

@@ -38,7 +38,7 @@ it("expires a dead instance's hold in full and frees its lock by TTL", async () 
   try {
     const locks = new RedisLocks(redis, s.t.config.redisKeyPrefix);
     await new Promise((r) => setTimeout(r, 100)); // let the client connect
-    const dead = await locks.acquire(agent, 'dead-run', 1_000);
+    const dead = await locks.acquire(LOCAL_TENANT_ID, agent, 'dead-run', 1_000);
     expect(dead.ok).toBe(true);
     const blocked = await s.http.post('/v1/chat/completions', { model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-cynsta-agent-id': agent } });
     expect(blocked.status).toBe(409);
