@@ -5,6 +5,7 @@
 // Trust: a document from CAP_PRICING_URL / CAP_PRICING_FILE must carry a valid signature (unless
 // CAP_PRICING_VERIFY_SIGNATURE=false). The bundled table ships inside the code and is trusted as
 // the code is; it is used only in sidecar mode with no source configured, never as a fallback.
+import { preloadTokenizers } from './token-counter';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG } from '../config/config.module';
@@ -46,6 +47,7 @@ export class PricingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    preloadTokenizers();
     await this.refresh();
     if (!this.current()) await this.restoreStored();
     if (this.source.kind !== 'bundled') {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { countTokens as o200kCount } from 'gpt-tokenizer/cjs/encoding/o200k_base';
-import { LONG_RUN_CHARS, openAiEncodingFor, textCounterFor, utf8Bytes } from './token-counter';
+import { LONG_RUN_CHARS, memoized, openAiEncodingFor, textCounterFor, utf8Bytes } from './token-counter';
 
 describe('openAiEncodingFor', () => {
   it.each([
@@ -63,5 +63,32 @@ describe('textCounterFor', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  describe('the memo of counts', () => {
+    it('counts each text once, and gives the same answer again', () => {
+      const seen: string[] = [];
+      const count = memoized((text) => (seen.push(text), text.length * 2));
+      expect([count('system prompt'), count('system prompt'), count('user')]).toEqual([26, 26, 8]);
+      expect(seen).toEqual(['system prompt', 'user']);
+    });
+
+    it('keeps at most its bound of characters, dropping the oldest first', () => {
+      const seen: string[] = [];
+      const count = memoized((text) => (seen.push(text), 1), 10);
+      count('aaaa'); // 4 kept
+      count('bbbb'); // 8 kept
+      count('cccc'); // 12 > 10: 'aaaa' goes
+      count('bbbb');
+      count('aaaa');
+      expect(seen).toEqual(['aaaa', 'bbbb', 'cccc', 'aaaa']);
+    });
+
+    it('agrees with the tokenizer through the service counter', () => {
+      const text = 'You are a careful assistant. '.repeat(20);
+      const counter = textCounterFor('openai', 'gpt-4o');
+      expect(counter.count(text)).toBe(o200kCount(text, { disallowedSpecial: new Set() }));
+      expect(counter.count(text)).toBe(o200kCount(text, { disallowedSpecial: new Set() }));
+    });
   });
 });

@@ -55,7 +55,34 @@ export function textCounterFor(provider: Provider, model: string, maxTokenizedCh
 type Encode = (text: string) => number;
 const encoders = new Map<OpenAiEncoding, Encode>();
 
-// The vocabularies are megabytes of JavaScript, so each loads on first use rather than at boot.
+/**
+ * Counts already made, per encoding: system prompts and tool schemas come back call after call,
+ * and counting is deterministic. Bounded by the characters kept; the oldest go first.
+ */
+const MEMO_MAX_CHARS = 8_000_000;
+const MEMO_MAX_TEXT_CHARS = 64_000;
+
+export function memoized(encode: Encode, maxChars = MEMO_MAX_CHARS): Encode {
+  const counts = new Map<string, number>();
+  let chars = 0;
+  return (text) => {
+    if (text.length > MEMO_MAX_TEXT_CHARS) return encode(text);
+    const known = counts.get(text);
+    if (known !== undefined) return known;
+    const n = encode(text);
+    counts.set(text, n);
+    chars += text.length;
+    for (const old of counts.keys()) {
+      if (chars <= maxChars) break;
+      counts.delete(old);
+      chars -= old.length;
+    }
+    return n;
+  };
+}
+
+// The vocabularies are megabytes of JavaScript: loading one takes ~150 ms of blocked event loop,
+// so the service loads both at boot (preloadTokenizers) rather than on its first call.
 function encoderFor(encoding: OpenAiEncoding): Encode {
   let encode = encoders.get(encoding);
   if (!encode) {
@@ -65,10 +92,15 @@ function encoderFor(encoding: OpenAiEncoding): Encode {
         : require('gpt-tokenizer/cjs/encoding/cl100k_base');
     // User text that spells a special token (`<|endoftext|>`) is plain text to the API too.
     const plain = { disallowedSpecial: new Set<string>() };
-    encode = (text) => api.encode(text, plain).length;
+    encode = memoized((text) => api.countTokens(text, plain));
     encoders.set(encoding, encode);
   }
   return encode;
+}
+
+/** Loads (and warms) every vocabulary, so that no metered call pays for it. */
+export function preloadTokenizers(): void {
+  for (const encoding of ['o200k_base', 'cl100k_base'] as const) encoderFor(encoding)('warm up the tokenizer');
 }
 
 function tokenizerCounter(encoding: OpenAiEncoding, maxTokenizedChars: number): TextCounter {
