@@ -343,4 +343,20 @@ describe('openAiChatRelayFilter', () => {
       expect(filter(event as SseEvent)!.toString()).toBe(text);
     }
   });
+
+  it('finds the usage chunk however its JSON is spaced, and only parses chunks that may carry one', () => {
+    const filter = openAiChatRelayFilter(false);
+    for (const text of ['data: {"choices":[],"usage" : {"prompt_tokens":1}}\n\n', 'data: {"choices": [], "usage":\t {"total_tokens": 2}}\n\n']) {
+      const [event] = parseSse(text);
+      expect(filter(event as SseEvent)).toBeNull();
+    }
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const [plain] = parseSse('data: {"choices":[{"delta":{"content":"the usage: {}"}}],"usage":null}\n\n');
+      expect(filter(plain as SseEvent)!.toString()).toContain('"usage":null');
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+  });
 });

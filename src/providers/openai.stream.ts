@@ -222,11 +222,15 @@ export function prepareOpenAiStreamRequest(body: Json): PreparedOpenAiStreamRequ
  *   once usage is requested. We leave it rather than re-serialise every chunk: `null` means "no
  *   usage here" to every OpenAI SDK, which types the field as optional and nullable.
  */
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
 export function openAiChatRelayFilter(clientAskedForUsage: boolean): (event: SseEvent) => Buffer | null {
   if (clientAskedForUsage) return (event) => event.raw;
   return (event) => {
-    // `"usage"` outside a JSON string can only be a key, so a chunk without it needs no parse.
-    if (!event.hasData || !event.data.includes('"usage"')) return event.raw;
+    // Only a chunk that carries a usage object needs a parse: `"usage": null` (on every chunk once
+    // usage is asked for) or no `"usage"` at all is relayed as it is. A match inside a string
+    // value only costs the parse below, which decides.
+    if (!event.hasData || !USAGE_OBJECT.test(event.data)) return event.raw;
     let chunk: Json | undefined;
     try {
       chunk = asObject(JSON.parse(event.data));

@@ -51,21 +51,19 @@ export async function relayStream(o: RelayOptions): Promise<void> {
 
   let failure: Error | undefined;
   try {
-    const write = async (bytes: Buffer) => {
-      if (!out.write(bytes)) await once(out, 'drain', { signal: abort.signal });
-    };
-    for await (const chunk of upstream.body) {
-      for (const event of parser.push(chunk as Buffer)) {
+    // The events of one upstream chunk arrived together and leave together: one write each.
+    const pass = async (events: SseEvent[]) => {
+      const parts: Buffer[] = [];
+      for (const event of events) {
         tracker.onEvent(event);
         const bytes = relay(event);
-        if (bytes) await write(bytes);
+        if (bytes) parts.push(bytes);
       }
-    }
-    for (const event of parser.flush()) {
-      tracker.onEvent(event);
-      const bytes = relay(event);
-      if (bytes) await write(bytes);
-    }
+      if (parts.length === 0) return;
+      if (!out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) await once(out, 'drain', { signal: abort.signal });
+    };
+    for await (const chunk of upstream.body) await pass(parser.push(chunk as Buffer));
+    await pass(parser.flush());
   } catch (err) {
     // Events completed before an oversized one still reach the client and the count.
     for (const event of (err as { completedEvents?: SseEvent[] }).completedEvents ?? []) {
