@@ -17,6 +17,8 @@ import type { Concurrency } from '../agents/agents.service';
 import { minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { HOLD_BATCH_SQL } from './hold-batch.sql';
+import { HoldLanes, LaneJob } from './hold-lanes';
 import { withRetry } from './retry';
 
 export interface BudgetRow {
@@ -41,6 +43,8 @@ export interface HoldRequest {
   provider?: string | null;
   model?: string | null;
 }
+
+type QueuedHold = HoldRequest & { reservationId: string };
 
 export type HoldResult =
   | { ok: true; reservationId: string; remainingMicrocents: bigint; concurrency: Concurrency }
@@ -140,20 +144,46 @@ SELECT r.id, r.tenant_id, r.amount_microcents
 
 @Injectable()
 export class BudgetLedgerRepository {
+  private readonly holdLanes = new HoldLanes<QueuedHold, HoldResult>((jobs) => this.runHolds(jobs));
+
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly metrics: MetricsService,
   ) {}
 
   /** Takes a hold of `amountMicrocents` if it fits in what is left after every other open hold. */
-  async hold(req: HoldRequest): Promise<HoldResult> {
-    const reservationId = randomUUID();
+  hold(req: HoldRequest): Promise<HoldResult> {
+    return this.holdLanes.submit(`${req.tenantId}:${req.agentId}`, { ...req, reservationId: randomUUID() });
+  }
+
+  /** The holds queued on one agent's lane: one statement for all, then one by one for any it could not take. */
+  private async runHolds(jobs: LaneJob<QueuedHold, HoldResult>[]): Promise<void> {
+    let rest = jobs;
+    if (jobs.length > 1) {
+      const taken = await this.holdBatch(jobs.map((j) => j.req));
+      rest = [];
+      for (const job of jobs) {
+        const held = taken.get(job.req.reservationId);
+        if (held) job.resolve(held);
+        else rest.push(job);
+      }
+    }
+    for (const job of rest) {
+      try {
+        job.resolve(await this.holdOne(job.req));
+      } catch (err) {
+        job.reject(err);
+      }
+    }
+  }
+
+  private async holdOne(req: QueuedHold): Promise<HoldResult> {
     const { rows } = await withRetry(() =>
       this.pool.query({
         name: 'sg_hold',
         text: HOLD_SQL,
         values: [
-          reservationId,
+          req.reservationId,
           req.tenantId,
           req.agentId,
           req.runId,
@@ -168,12 +198,40 @@ export class BudgetLedgerRepository {
     if (rows.length === 1) {
       return {
         ok: true,
-        reservationId,
+        reservationId: req.reservationId,
         remainingMicrocents: BigInt(rows[0].remaining_microcents),
         concurrency: rows[0].concurrency,
       };
     }
     return this.whyNoHold(req.tenantId, req.agentId);
+  }
+
+  /** Holds of one agent (same tenant and agent), in order: those it could take, by reservation id. */
+  private async holdBatch(reqs: QueuedHold[]): Promise<Map<string, HoldResult>> {
+    const { tenantId, agentId } = reqs[0];
+    const { rows } = await withRetry(() =>
+      this.pool.query({
+        name: 'sg_hold_batch',
+        text: HOLD_BATCH_SQL,
+        values: [
+          tenantId,
+          agentId,
+          reqs.map((r) => r.reservationId),
+          reqs.map((r) => r.runId),
+          reqs.map((r) => r.requestId),
+          reqs.map((r) => r.amountMicrocents.toString()),
+          reqs.map((r) => r.provider ?? null),
+          reqs.map((r) => r.model ?? null),
+          reqs.map((r) => r.ttlSeconds),
+        ],
+      }),
+    );
+    return new Map(
+      rows.map((row): [string, HoldResult] => [
+        row.id,
+        { ok: true, reservationId: row.id, remainingMicrocents: BigInt(row.remaining_microcents), concurrency: row.concurrency },
+      ]),
+    );
   }
 
   private async whyNoHold(tenantId: string, agentId: string): Promise<HoldResult> {

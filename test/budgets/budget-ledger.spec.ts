@@ -80,6 +80,43 @@ describe('hold', () => {
   });
 });
 
+// Holds that arrive while the agent's previous hold statement runs go together in one statement
+// (src/budgets/hold-lanes.ts): same answers as one by one, first come first served.
+describe('holds queued on one agent', () => {
+  it('commits a burst of holds in far fewer transactions than holds', async () => {
+    const agentId = await agentWithBudget(10_000);
+    const results = await Promise.all(Array.from({ length: 100 }, () => hold(agentId, centsToMicrocents(1))));
+    expect(results.every((r) => r.ok)).toBe(true);
+    const { rows } = await t.pool.query('SELECT count(DISTINCT xmin::text)::int AS txs FROM reservations WHERE agent_id = $1', [agentId]);
+    expect(rows[0].txs).toBeLessThan(50);
+    const b = await budgetRow(agentId);
+    expect(b).toMatchObject({ remaining_microcents: String(centsToMicrocents(10_000 - 100)), in_flight: 100 });
+    // Each reserve entry's balance is what was left right after it, in ledger order.
+    const entries = await t.pool.query(
+      "SELECT balance_after_microcents AS bal FROM ledger_entries WHERE agent_id = $1 AND kind = 'reserve' ORDER BY seq",
+      [agentId],
+    );
+    expect(entries.rows.map((r) => BigInt(r.bal))).toEqual(Array.from({ length: 100 }, (_, i) => centsToMicrocents(10_000 - 1 - i)));
+  });
+
+  it('takes them first come, first served, and answers each that does not fit on its own', async () => {
+    const agentId = await agentWithBudget(100);
+    const sizes = [30, 50, 40, 10, 20];
+    const results = await Promise.all(sizes.map((c) => hold(agentId, centsToMicrocents(c))));
+    // 30 alone; then 50 (20 left); 40 does not fit, 10 does (10 left), 20 does not.
+    expect(results.map((r) => r.ok)).toEqual([true, true, false, true, false]);
+    expect(results[2]).toMatchObject({ ok: false, reason: 'insufficient_budget' });
+    expect((await budgetRow(agentId)).remaining_microcents).toBe(String(centsToMicrocents(10)));
+  });
+
+  it('refuses a burst for a deleted agent, every one', async () => {
+    const agentId = await agentWithBudget(100);
+    await t.http.delete(`/v1/agents/${agentId}`);
+    const results = await Promise.all(Array.from({ length: 10 }, () => hold(agentId, 1n)));
+    expect(results.map((r) => !r.ok && r.reason)).toEqual(Array(10).fill('agent_not_found'));
+  });
+});
+
 describe('settle, release, overrun', () => {
   it('charges the exact cost in microcents and releases the rest of the hold', async () => {
     const agentId = await agentWithBudget(100);
