@@ -15,6 +15,9 @@ export class UsageError extends Error {
   }
 }
 
+/** A failure to report as is on stderr, with exit 1 (the seed's `CliError`). */
+export class CliError extends Error {}
+
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),

@@ -1,13 +1,22 @@
-// `spendguard pricing keygen | sign | verify`: the operator's tools for signed price documents,
-// compatible with the seed's signer (Ed25519 over Python-canonical JSON, raw keys in base64).
+// `spendguard pricing show | keygen | sign | verify`: the table a service prices with, and the
+// operator's tools for signed price documents, compatible with the seed's signer (Ed25519 over
+// Python-canonical JSON, raw keys in base64).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ENGINE_NAME, ENGINE_VERSION } from '../pricing/engine';
 import { loadPriceTable } from '../pricing/load-price-table';
 import { generateKeyPair, signPriceDocument, verifyPriceDocument } from '../pricing/signature';
+import { Pricing, unwrap } from '../client/spendguard-client';
 import { CliIo, UsageError } from './cli-io';
+import { Command, runCommand } from './command';
+import { connect } from './connection';
+import { printFields, printJson, pyValue } from './output';
 
-export const PRICING_HELP = `spendguard pricing — signed price documents
+export const PRICING_HELP = `spendguard pricing — the price table in force, and signed price documents
+
+  spendguard pricing show [--base-url URL] [--api-key KEY] [--json]
+      The table the service prices with (GET /v1/pricing): available, source, version,
+      dates, verified, last_error, then one rate=<provider>/<model> line per card.
 
   spendguard pricing keygen
       Prints a new Ed25519 key pair (base64 of the raw 32-byte keys):
@@ -24,14 +33,47 @@ export const PRICING_HELP = `spendguard pricing — signed price documents
       CAP_PRICING_SIGNING_PUBLIC_KEY.
 
 Examples:
+  spendguard pricing show
   spendguard pricing keygen > keys.txt
   CAP_PRICING_SIGNING_PRIVATE_KEY=… spendguard pricing sign --in prices.json --out signed.json
   spendguard pricing verify signed.json --key "$PUBLIC_KEY"
 `;
 
-export function runPricing(args: string[], io: CliIo): number {
+const PRICING_FIELDS = ['available', 'source', 'source_ref', 'version', 'generated_at', 'expires_at', 'fetched_at', 'verified', 'last_error'] as const;
+
+function rateLines(pricing: Pricing): string[] {
+  const lines: string[] = [];
+  for (const [provider, models] of Object.entries(pricing.rates)) {
+    for (const [model, card] of Object.entries(models)) {
+      const fields = Object.entries(card).map(([k, v]) => `${k}=${pyValue(v)}`);
+      lines.push([`rate=${provider}/${model}`, ...fields].join(' '));
+    }
+  }
+  return lines;
+}
+
+const SHOW: Command = {
+  name: 'pricing show',
+  summary: 'Show the price table the service is using (GET /v1/pricing).',
+  details: 'Rates are cents per 1M tokens; a card\'s aliases print comma-separated.',
+  options: {},
+  api: true,
+  examples: ['spendguard pricing show', 'spendguard pricing show --json'],
+  async run(inv) {
+    const { client } = connect(inv);
+    const pricing = await unwrap(client.GET('/v1/pricing'));
+    if (inv.values.json) return printJson(inv.io, pricing), 0;
+    printFields(inv.io, pricing, PRICING_FIELDS);
+    for (const line of rateLines(pricing)) inv.io.out(line);
+    return 0;
+  },
+};
+
+export function runPricing(args: string[], io: CliIo): number | Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
+    case 'show':
+      return runCommand(SHOW, rest, io);
     case 'keygen':
       return keygen(rest, io);
     case 'sign':

@@ -9,9 +9,9 @@ export const pageQuerySchema = z
   .object({
     limit: z
       .string()
-      .regex(/^[1-9]\d{0,2}$/, `a whole number from 1 to ${MAX_PAGE_SIZE}`)
+      // Exactly 1…500, so the published pattern says what the server takes.
+      .regex(/^(?:[1-9]\d?|[1-4]\d\d|500)$/, `a whole number from 1 to ${MAX_PAGE_SIZE}`)
       .transform(Number)
-      .pipe(z.number().max(MAX_PAGE_SIZE))
       .default(DEFAULT_PAGE_SIZE),
     cursor: z.string().min(1).max(512).optional(),
   })
