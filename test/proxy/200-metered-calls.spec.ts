@@ -233,3 +233,22 @@ describe('explicit run routes (the seed)', () => {
     });
   });
 });
+
+// "Settle before the client sees the end": whoever reads the budget right after an answer (a CI
+// job, the seed's CLI) sees the call's spend, streamed or not.
+describe('read after answer', () => {
+  it('shows every call in the budget as soon as its answer (or its stream) has ended', async () => {
+    const agent = await s.agent(1_000, { concurrency: 'parallel' });
+    s.fake.setBehavior({ usage: { input: 10, output: 20 } });
+    let spent = 0n;
+    for (let i = 0; i < 20; i++) {
+      const stream = i % 2 === 1;
+      const res = await s.http.post('/v1/chat/completions', { model: 'gpt-4o-mini', max_tokens: 30, stream, messages: [{ role: 'user', content: `call ${i}` }] }, as(agent));
+      expect(res.status).toBe(200);
+      const budget = (await s.http.get(`/v1/agents/${agent}/budget`)).body;
+      expect(BigInt(budget.spent_microcents)).toBeGreaterThan(spent);
+      expect(budget).toMatchObject({ in_flight: 0, reserved_microcents: '0' });
+      spent = BigInt(budget.spent_microcents);
+    }
+  });
+});
