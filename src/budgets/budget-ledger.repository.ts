@@ -17,6 +17,7 @@ import type { Concurrency } from '../agents/agents.service';
 import { minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { BatchCombiner } from './batch-combiner';
 import { HOLD_BATCH_SQL } from './hold-batch.sql';
 import { HoldLanes, LaneJob } from './hold-lanes';
 import { withRetry } from './retry';
@@ -45,6 +46,10 @@ export interface HoldRequest {
 }
 
 type QueuedHold = HoldRequest & { reservationId: string };
+
+/** Hold statements running at once from one instance (the rest of the pool serves settles and reads). */
+const HOLD_STATEMENTS_IN_FLIGHT = 3;
+const MAX_HOLD_BATCH = 256;
 
 export type HoldResult =
   | { ok: true; reservationId: string; remainingMicrocents: bigint; concurrency: Concurrency }
@@ -144,7 +149,8 @@ SELECT r.id, r.tenant_id, r.amount_microcents
 
 @Injectable()
 export class BudgetLedgerRepository {
-  private readonly holdLanes = new HoldLanes<QueuedHold, HoldResult>((jobs) => this.runHolds(jobs));
+  private readonly holdCombiner = new BatchCombiner<LaneJob<QueuedHold, HoldResult>>((jobs) => this.runHolds(jobs), HOLD_STATEMENTS_IN_FLIGHT, MAX_HOLD_BATCH);
+  private readonly holdLanes = new HoldLanes<QueuedHold, HoldResult>((jobs) => this.holdCombiner.run(jobs), MAX_HOLD_BATCH);
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -156,7 +162,7 @@ export class BudgetLedgerRepository {
     return this.holdLanes.submit(`${req.tenantId}:${req.agentId}`, { ...req, reservationId: randomUUID() });
   }
 
-  /** The holds queued on one agent's lane: one statement for all, then one by one for any it could not take. */
+  /** Queued holds (of one or more agents): one statement for all, then one by one for any it could not take. */
   private async runHolds(jobs: LaneJob<QueuedHold, HoldResult>[]): Promise<void> {
     let rest = jobs;
     if (jobs.length > 1) {
@@ -206,17 +212,16 @@ export class BudgetLedgerRepository {
     return this.whyNoHold(req.tenantId, req.agentId);
   }
 
-  /** Holds of one agent (same tenant and agent), in order: those it could take, by reservation id. */
+  /** Holds in arrival order: those it could take, by reservation id. */
   private async holdBatch(reqs: QueuedHold[]): Promise<Map<string, HoldResult>> {
-    const { tenantId, agentId } = reqs[0];
     const { rows } = await withRetry(() =>
       this.pool.query({
         name: 'sg_hold_batch',
         text: HOLD_BATCH_SQL,
         values: [
-          tenantId,
-          agentId,
           reqs.map((r) => r.reservationId),
+          reqs.map((r) => r.tenantId),
+          reqs.map((r) => r.agentId),
           reqs.map((r) => r.runId),
           reqs.map((r) => r.requestId),
           reqs.map((r) => r.amountMicrocents.toString()),

@@ -1,47 +1,50 @@
-// Several holds on one agent's budget in one statement (one round trip, one commit): what
-// HOLD_SQL does for one, for the holds that queued while the agent's previous statement ran
-// (see agent-lanes.ts). They are taken first come, first served, as long as the running total
-// fits in what the budget has left; the first that does not fit and every one after it are not
+// Several holds in one statement (one round trip, one commit): what HOLD_SQL does for one, for the
+// holds that queued while their agents' previous statements ran (hold-lanes.ts, batch-combiner.ts).
+// Per agent they are taken first come, first served, as long as the running total fits in what
+// the budget has left; the first that does not fit and every one after it on that agent are not
 // taken here (the caller retries them one by one, which gives each its own answer).
 //
-// $1 tenant, $2 agent, then one array per column, in arrival order.
+// Budget rows are locked in agent id order, so two such statements never deadlock.
+// One array per column, in arrival order.
 export const HOLD_BATCH_SQL = `
 WITH req AS (
-  SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::int[])
-    WITH ORDINALITY AS t(id, run_id, request_id, amount, provider, model, ttl, ord)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::int[])
+    WITH ORDINALITY AS t(id, tenant_id, agent_id, run_id, request_id, amount, provider, model, ttl, ord)
 ), cur AS (
-  SELECT b.remaining_microcents AS remaining, a.concurrency
+  SELECT b.agent_id, b.tenant_id, b.remaining_microcents AS remaining, a.concurrency
     FROM budgets b JOIN agents a ON a.id = b.agent_id AND a.deleted_at IS NULL
-   WHERE b.agent_id = $2::uuid AND b.tenant_id = $1::uuid
+   WHERE b.agent_id IN (SELECT agent_id FROM req)
+   ORDER BY b.agent_id
      FOR UPDATE OF b
 ), acc AS (
-  SELECT req.*, cur.remaining - req.upto AS balance, cur.concurrency
-    FROM (SELECT req.*, sum(amount) OVER (ORDER BY ord) AS upto FROM req) req, cur
-   WHERE req.upto <= cur.remaining
+  SELECT q.*, cur.remaining - q.upto AS balance, cur.concurrency
+    FROM (SELECT req.*, sum(amount) OVER (PARTITION BY tenant_id, agent_id ORDER BY ord) AS upto FROM req) q
+    JOIN cur ON cur.agent_id = q.agent_id AND cur.tenant_id = q.tenant_id
+   WHERE q.upto <= cur.remaining
 ), b AS (
   UPDATE budgets
      SET remaining_microcents = remaining_microcents - t.total,
          reserved_microcents = reserved_microcents + t.total,
          in_flight = in_flight + t.n,
          updated_at = now()
-    FROM (SELECT sum(amount) AS total, count(*)::int AS n FROM acc) t
-   WHERE budgets.agent_id = $2::uuid AND t.n > 0
+    FROM (SELECT agent_id, sum(amount) AS total, count(*)::int AS n FROM acc GROUP BY agent_id) t
+   WHERE budgets.agent_id = t.agent_id
   RETURNING budgets.agent_id
+), ok AS (
+  SELECT acc.* FROM acc JOIN b ON b.agent_id = acc.agent_id
 ), run AS (
   INSERT INTO runs (agent_id, id, tenant_id)
-  SELECT DISTINCT $2::uuid, acc.run_id, $1::uuid FROM acc, b
+  SELECT DISTINCT agent_id, run_id, tenant_id FROM ok
   ON CONFLICT DO NOTHING
 ), r AS (
   INSERT INTO reservations (id, tenant_id, agent_id, run_id, request_id, amount_microcents, status, provider, model, expires_at)
-  SELECT acc.id, $1::uuid, $2::uuid, acc.run_id, acc.request_id, acc.amount, 'open', acc.provider, acc.model,
-         now() + make_interval(secs => acc.ttl)
-    FROM acc, b
+  SELECT id, tenant_id, agent_id, run_id, request_id, amount, 'open', provider, model, now() + make_interval(secs => ttl)
+    FROM ok
 ), l AS (
   INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents,
                               reservation_id, run_id, request_id, provider, model)
-  SELECT gen_random_uuid(), $1::uuid, $2::uuid, 'reserve', -acc.amount, acc.balance, acc.id, acc.run_id, acc.request_id,
-         acc.provider, acc.model
-    FROM acc, b
-   ORDER BY acc.ord
+  SELECT gen_random_uuid(), tenant_id, agent_id, 'reserve', -amount, balance, id, run_id, request_id, provider, model
+    FROM ok
+   ORDER BY ord
 )
-SELECT acc.id, acc.balance AS remaining_microcents, acc.concurrency FROM acc, b ORDER BY acc.ord`;
+SELECT id, balance AS remaining_microcents, concurrency FROM ok ORDER BY ord`;

@@ -109,6 +109,19 @@ describe('holds queued on one agent', () => {
     expect((await budgetRow(agentId)).remaining_microcents).toBe(String(centsToMicrocents(10)));
   });
 
+  it('commits holds of many agents together too, each agent first come first served', async () => {
+    const agents = await Promise.all(Array.from({ length: 10 }, () => agentWithBudget(50)));
+    // Per agent: 8 holds of 10 cents against 50: exactly the first 5 of each are taken.
+    const results = await Promise.all(agents.flatMap((a) => Array.from({ length: 8 }, () => hold(a, centsToMicrocents(10)))));
+    expect(results.filter((r) => r.ok)).toHaveLength(50);
+    for (let i = 0; i < agents.length; i++) {
+      expect(results.slice(i * 8, i * 8 + 8).map((r) => r.ok)).toEqual([true, true, true, true, true, false, false, false]);
+      expect(await budgetRow(agents[i])).toMatchObject({ remaining_microcents: '0', in_flight: 5 });
+    }
+    const { rows } = await t.pool.query('SELECT count(DISTINCT xmin::text)::int AS txs FROM reservations WHERE agent_id = ANY($1::uuid[])', [agents]);
+    expect(rows[0].txs).toBeLessThan(15); // one agent at a time would take 20 (2 per agent)
+  });
+
   it('refuses a burst for a deleted agent, every one', async () => {
     const agentId = await agentWithBudget(100);
     await t.http.delete(`/v1/agents/${agentId}`);
