@@ -17,7 +17,8 @@ export class ApiAuthGuard extends AuthGuard() implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly strategy: ApiKeyStrategy,
   ) {
-    super();
+    // Given at once, so AuthGuard's constructor does not log that it has no strategy.
+    super({ session: false, defaultStrategy: strategy });
   }
 
   /**
