@@ -7,6 +7,9 @@ const transform = {
   '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
 };
 const transformIgnorePatterns = ['/node_modules/(?!content-disposition/)'];
+// The reliability project (test/reliability, docs/reliability.md) takes minutes: it runs only
+// through `npm run test:reliability`, which sets SG_RELIABILITY=1, not as part of `npm test`.
+const reliability = process.env.SG_RELIABILITY === '1';
 module.exports = {
   testTimeout: 60000,
   maxWorkers: 2,
@@ -25,10 +28,24 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.spec.ts'],
+      // Run on their own by `npm run test:reliability`.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/'],
       transform,
       transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
-  ],
+    reliability && {
+      // Proof under load, faults and hostile input: several real instances, killed processes, lost
+      // Redis and PostgreSQL, a soak. One file at a time (--maxWorkers=1), so figures are not skewed.
+      displayName: 'reliability',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/reliability/**/*.spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ].filter(Boolean),
 };

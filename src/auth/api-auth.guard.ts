@@ -25,10 +25,18 @@ export class ApiAuthGuard extends AuthGuard() implements OnModuleInit {
    * Hand passport this app's strategy instance rather than a name: passport's registry of names is
    * process-wide, so by name the last app built would authenticate for every app in the process
    * (an embedding host, the test suite). Done here, as Nest injects `options` after construction.
+   *
+   * A fresh object per request, inheriting from the instance: passport uses a strategy instance as
+   * is and sets that request's success/fail callbacks on it, so with one shared instance two
+   * requests whose key lookups overlap overwrite each other's callbacks and one of them is never
+   * answered (test/reliability/concurrent-auth.spec.ts shows it).
    */
   onModuleInit(): void {
     const self = this as unknown as { options: Record<string, unknown> };
-    self.options = { ...self.options, session: false, defaultStrategy: this.strategy };
+    const strategy = this.strategy;
+    const options: Record<string, unknown> = { ...self.options, session: false };
+    Object.defineProperty(options, 'defaultStrategy', { enumerable: true, get: () => Object.create(strategy) as ApiKeyStrategy });
+    self.options = options;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -8,17 +8,21 @@ import { ApiError } from '../common/errors/api-error';
 import { hashSecret, SECRET_RE, secretsEqual } from './api-key-secret';
 import { presentedKey, RequestHeaders } from './presented-key';
 import { ALL_SCOPES, AuthContext, LOCAL_TENANT_ID, Scope, SCOPES } from './auth-context';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 
 const MAX_CACHE_ENTRIES = 10_000;
 
 @Injectable()
 export class ApiKeyAuthService {
   private readonly cache = new Map<string, { auth: AuthContext | null; expiresAt: number }>();
+  private readonly failures: AuthFailureLimiter;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
-  ) {}
+  ) {
+    this.failures = new AuthFailureLimiter(config.authFailureLimit, config.authFailureWindowSeconds * 1000);
+  }
 
   /** The context for a request that carries no key, or null when a key is required. */
   anonymous(): AuthContext | null {
@@ -30,18 +34,29 @@ export class ApiKeyAuthService {
 
   /**
    * The context for a request, from its headers: every way in (the passport strategy of the admin
-   * routes, the metered routes) authenticates here. Throws the §8 error when it cannot.
+   * routes, the metered routes) authenticates here. Throws the §8 error when it cannot. `client`
+   * is the caller's address (Fastify's `request.ip`, which honours CAP_TRUST_PROXY): failed
+   * attempts are counted per client, and past CAP_AUTH_FAILURE_LIMIT in a window every attempt
+   * from it answers 429 `rate_limited` with Retry-After, before any key is looked at. Without a
+   * client address nothing is counted (one shared bucket would let anyone lock everyone out).
    */
-  async authenticateRequest(headers: RequestHeaders): Promise<AuthContext> {
+  async authenticateRequest(headers: RequestHeaders, client?: string): Promise<AuthContext> {
     const anonymous = this.anonymous();
     if (anonymous) return anonymous;
-    const secret = presentedKey(headers);
-    if (!secret) {
-      throw new ApiError('unauthenticated', 'an API key is required: send it in x-api-key or Authorization: Bearer');
+    if (client) this.failures.assertAllowed(client);
+    try {
+      const secret = presentedKey(headers);
+      if (!secret) {
+        throw new ApiError('unauthenticated', 'an API key is required: send it in x-api-key or Authorization: Bearer');
+      }
+      const auth = await this.authenticate(secret);
+      if (!auth) throw new ApiError('invalid_api_key', 'the API key is not valid or has been revoked');
+      return auth;
+    } catch (err) {
+      const failedAuth = err instanceof ApiError && (err.code === 'unauthenticated' || err.code === 'invalid_api_key');
+      if (client && failedAuth) this.failures.recordFailure(client);
+      throw err;
     }
-    const auth = await this.authenticate(secret);
-    if (!auth) throw new ApiError('invalid_api_key', 'the API key is not valid or has been revoked');
-    return auth;
   }
 
   async authenticate(secret: string): Promise<AuthContext | null> {

@@ -12,7 +12,7 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
     super();
   }
 
-  validate(request: { headers: RequestHeaders }): Promise<AuthContext> {
-    return this.keys.authenticateRequest(request.headers);
+  validate(request: { headers: RequestHeaders; ip?: string }): Promise<AuthContext> {
+    return this.keys.authenticateRequest(request.headers, request.ip);
   }
 }

@@ -46,6 +46,8 @@ export const envSchema = z.object({
   CAP_MAX_BODY_BYTES: int(1_024, 512 * 1024 * 1024, 10 * 1024 * 1024),
   CAP_IDEMPOTENCY_TTL_SECONDS: int(60, 30 * 86_400, 86_400),
   CAP_KEY_CACHE_TTL_MS: int(0, 1_000, 1_000),
+  CAP_AUTH_FAILURE_LIMIT: int(0, 1_000_000, 100),
+  CAP_AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400, 60),
   CAP_SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
   CAP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CAP_TRUST_PROXY: bool(false),
@@ -94,6 +96,9 @@ export interface AppConfig {
   maxBodyBytes: number;
   idempotencyTtlSeconds: number;
   keyCacheTtlMs: number;
+  /** Failed authentications allowed per client address per window before 429 (0: no limit). */
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
   shutdownGraceMs: number;
   logLevel: Env['CAP_LOG_LEVEL'];
   trustProxy: boolean;

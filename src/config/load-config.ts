@@ -60,6 +60,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.CAP_MAX_BODY_BYTES,
     idempotencyTtlSeconds: e.CAP_IDEMPOTENCY_TTL_SECONDS,
     keyCacheTtlMs: e.CAP_KEY_CACHE_TTL_MS,
+    authFailureLimit: e.CAP_AUTH_FAILURE_LIMIT,
+    authFailureWindowSeconds: e.CAP_AUTH_FAILURE_WINDOW_SECONDS,
     shutdownGraceMs: e.CAP_SHUTDOWN_GRACE_MS,
     logLevel: e.CAP_LOG_LEVEL,
     trustProxy: e.CAP_TRUST_PROXY,

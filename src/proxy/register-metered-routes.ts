@@ -48,7 +48,7 @@ export function registerMeteredRoutes(app: NestFastifyApplication): void {
   const serve = (route: MeteredRoute) =>
     async function metered(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
       try {
-        const auth = mayMeter(await keys.authenticateRequest(request.headers));
+        const auth = mayMeter(await keys.authenticateRequest(request.headers, request.ip));
         const m = route.resolve({ params: request.params as Record<string, string>, body: request.body, headers: request.headers, pricedUnder });
         await proxy.handle(m, { auth, request, reply });
       } catch (err) {

@@ -23,11 +23,33 @@ function header(headers: Headers, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/**
+ * Deeper bodies are refused before anything is reserved: no provider request nests this far, and
+ * re-serialising one that does would exhaust the stack (JSON.parse takes far deeper documents
+ * than JSON.stringify can write back).
+ */
+export const MAX_BODY_DEPTH = 256;
+
 function objectBody(body: unknown): Json {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError('validation_failed', 'the request body must be a JSON object');
   }
+  if (depthExceeds(body, MAX_BODY_DEPTH)) {
+    throw new ApiError('validation_failed', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  }
   return body as Json;
+}
+
+/** Whether a parsed JSON value nests deeper than `max` (iteratively: any depth is safe to ask about). */
+function depthExceeds(root: object, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > max) return true;
+    const children = Array.isArray(value) ? value : Object.values(value as object);
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function runIdFrom(value: string | undefined): string {

@@ -29,6 +29,20 @@ describe('400', () => {
     expect(s.fake.requestCount).toBe(0);
   });
 
+  it.each([
+    ['/v1/chat/completions', '{"model":"gpt-4o-mini","messages":[],"metadata":'],
+    ['/v1beta/models/gemini-2.5-flash:generateContent', '{"contents":[],"x":'],
+  ])('refuses a body nested 10,000 deep on %s before reserving anything', async (path, head) => {
+    const agent = await s.agent(100);
+    // Written by hand: JSON.stringify itself cannot write this deep.
+    const rawBody = `${head}${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const res = await s.http.request('POST', path, { rawBody, headers: { 'content-type': 'application/json', 'x-cynsta-agent-id': agent } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'validation_failed', message: expect.stringContaining('nests deeper than 256') } });
+    expect(await holds(agent)).toBe(0);
+    expect(s.fake.requestCount).toBe(0);
+  });
+
   it('refuses a header-routed call without x-cynsta-agent-id (the seed)', async () => {
     const res = await s.http.post('/v1/chat/completions', chat());
     expect(res.status).toBe(400);

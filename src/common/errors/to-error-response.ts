@@ -3,6 +3,7 @@
 import { HttpException } from '@nestjs/common';
 import { ZodValidationException } from 'nestjs-zod';
 import { ApiError, ErrorBody, errorBody } from './api-error';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { ERROR_CODES, ErrorCode } from './error-codes';
 
 export interface ErrorResponse {
@@ -112,6 +113,11 @@ function classify(exception: unknown): ErrorResponse {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = STATUS_CODES[status] ?? 'validation_failed';
     return { ...plain(code, (exception as Error).message || 'bad request'), status };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    const res = plain('database_unavailable', 'the database is unavailable; retry later');
+    res.headers = { 'retry-after': '1' };
+    return res;
   }
   return { ...plain('internal_error', 'internal error; the request id identifies it in the logs'), unexpected: true };
 }
