@@ -71,6 +71,9 @@ export interface Finalized {
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
+// One hold, the common case (an agent with nothing else in flight). HOLD_BATCH_SQL could take one
+// hold too, but this statement is cheaper alone: measured at 200 req/s, ~0.17 ms less added p50
+// and a fifth less Postgres CPU (docs/benchmarks.md).
 const HOLD_SQL = `
 WITH b AS (
   UPDATE budgets
