@@ -7,7 +7,7 @@ import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
 import { ApiKeyStrategy } from './api-key.strategy';
-import { AuthContext, hasScope, Scope } from './auth-context';
+import { AuthContext, requireTenantScope, Scope } from './auth-context';
 import { OPERATOR_KEY, PUBLIC_KEY, SCOPE_KEY } from './auth.decorators';
 
 @Injectable()
@@ -53,15 +53,11 @@ export class ApiAuthGuard extends AuthGuard() implements OnModuleInit {
       if (auth.principal !== 'operator' && auth.principal !== 'anonymous') throw new ApiError('operator_only', 'this route needs the operator key (CAP_API_KEY)');
       return true;
     }
-    if (auth.tenantId === null) {
-      throw new ApiError('tenant_key_required', 'the operator key manages tenants; use a tenant API key for this route');
-    }
-    const needed =
+    requireTenantScope(
+      auth,
       this.reflector.getAllAndOverride<Scope | undefined>(SCOPE_KEY, targets) ??
-      (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'admin');
-    if (!hasScope(auth, needed)) {
-      throw new ApiError('insufficient_scope', `this API key lacks the '${needed}' scope`);
-    }
+        (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'admin'),
+    );
     return true;
   }
 

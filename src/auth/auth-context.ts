@@ -1,3 +1,5 @@
+import { ApiError } from '../common/errors/api-error';
+
 // Who is calling: put on every request by the auth guard and passed first to every service call
 // (STYLE: "the tenant comes first").
 
@@ -25,4 +27,13 @@ export const ALL_SCOPES: ReadonlySet<Scope> = new Set(SCOPES);
 
 export function hasScope(auth: AuthContext, needed: Scope): boolean {
   return auth.scopes.has('admin') || auth.scopes.has(needed);
+}
+
+/** What a tenant route needs: a key inside a tenant (403 for the operator) with `scope` (403). */
+export function requireTenantScope(auth: AuthContext, scope: Scope): TenantAuth {
+  if (auth.tenantId === null) {
+    throw new ApiError('tenant_key_required', 'the operator key manages tenants; use a tenant API key for this route');
+  }
+  if (!hasScope(auth, scope)) throw new ApiError('insufficient_scope', `this API key lacks the '${scope}' scope`);
+  return auth as TenantAuth;
 }

@@ -5,8 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService } from '../auth/api-key-auth.service';
-import { AuthContext, hasScope, TenantAuth } from '../auth/auth-context';
-import { ApiError } from '../common/errors/api-error';
+import { requireTenantScope } from '../auth/auth-context';
 import { toErrorResponse } from '../common/errors/to-error-response';
 import { Provider } from '../pricing/price-card';
 import { findCard } from '../pricing/price-table';
@@ -15,15 +14,6 @@ import { METERED_ROUTES, MeteredRoute } from './metered-routes';
 import { ProxyService } from './proxy.service';
 
 const logger = new Logger('errors');
-
-/** What the admin guard checks for a `@RequireScope('cap:use')` route. */
-function mayMeter(auth: AuthContext): TenantAuth {
-  if (auth.tenantId === null) {
-    throw new ApiError('tenant_key_required', 'the operator key manages tenants; use a tenant API key for this route');
-  }
-  if (!hasScope(auth, 'cap:use')) throw new ApiError('insufficient_scope', "this API key lacks the 'cap:use' scope");
-  return auth as TenantAuth;
-}
 
 function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
   const res = toErrorResponse(err, request.id);
@@ -48,7 +38,7 @@ export function registerMeteredRoutes(app: NestFastifyApplication): void {
   const serve = (route: MeteredRoute) =>
     async function metered(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
       try {
-        const auth = mayMeter(await keys.authenticateRequest(request.headers, request.ip));
+        const auth = requireTenantScope(await keys.authenticateRequest(request.headers, request.ip), 'cap:use');
         const m = route.resolve({ params: request.params as Record<string, string>, body: request.body, headers: request.headers, pricedUnder });
         await proxy.handle(m, { auth, request, reply });
       } catch (err) {
