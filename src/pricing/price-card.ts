@@ -22,6 +22,23 @@ export const QUERY_RATE_DECIMALS = 12; // cents per 1k queries → fc per query
 export const CALL_RATE_DECIMALS = 15; // cents per call → fc per call
 export const MULTIPLIER_DECIMALS = 6; // multiplier → ppm
 
+/**
+ * The largest values a price card may carry, far past any real price (the dearest models of
+ * 2026 cost under 100,000 cents per 1M tokens). A card past them is refused at verification, so
+ * no price can make a hold or a cost larger than the ledger keeps (common/money.ts MAX_MICROCENTS:
+ * the longest prompt a body can carry, priced at these rates, still fits).
+ */
+export const MAX_PRICES = {
+  /** Cents per 1M tokens: $10M per 1M tokens, $10 a token. */
+  tokenRateCentsPer1M: 1_000_000_000,
+  /** Cents per 1k grounding queries. */
+  queryRateCentsPer1K: 100_000_000,
+  /** Cents per hosted tool call: $10,000. */
+  callRateCents: 1_000_000,
+  /** Context-cliff multipliers. */
+  multiplier: 100,
+} as const;
+
 export interface ContextCliff {
   /** The cliff applies when total input tokens exceed (strictly) this many. */
   thresholdTokens: number;

@@ -41,6 +41,21 @@ describe('parsePriceDocument', () => {
     expect(table.engine).toEqual({ name: 'spendguard-engine', minVersion: '0.1.0', maxVersion: '9.9.9' });
   });
 
+  it('refuses a card priced past MAX_PRICES, with its reason, and keeps the rest', () => {
+    const rates =
+      '{"openai":{"ok":{"input_cents_per_1m":1,"output_cents_per_1m":2},' +
+      '"absurd":{"input_cents_per_1m":2.5e+20,"output_cents_per_1m":2},' +
+      '"edge":{"input_cents_per_1m":1000000000,"output_cents_per_1m":1000000000.000000001},' +
+      '"cliff":{"input_cents_per_1m":1,"output_cents_per_1m":1,"context_cliff_threshold_tokens":10,"context_cliff_input_multiplier":101}}}';
+    const { table, droppedCards } = tableOf(doc({}, rates));
+    expect([...table.cards.keys()]).toEqual(['openai/ok']);
+    expect(droppedCards.map((d) => [d.model, d.reason])).toEqual([
+      ['absurd', expect.stringMatching(/2\.5e\+20 is past the maximum of 1000000000/)],
+      ['cliff', expect.stringMatching(/past the maximum of 100/)],
+      ['edge', expect.stringMatching(/1000000000\.000000001 is past the maximum/)],
+    ]);
+  });
+
   it('keeps fractional rates exact', () => {
     const { table } = tableOf(doc({}, '{"gemini":{"g":{"input_cents_per_1m":7.5,"output_cents_per_1m":0.075,"web_search_cents_per_call":1.25,"grounding_cents_per_1k_queries":3.5e3}}}'));
     const card = findCard(table, 'gemini', 'g')!;

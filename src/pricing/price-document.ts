@@ -12,6 +12,7 @@ import {
   CALL_RATE_DECIMALS,
   DEFAULT_ANTHROPIC_CONTEXT_CLIFF,
   isProvider,
+  MAX_PRICES,
   MULTIPLIER_DECIMALS,
   PPM,
   QUERY_RATE_DECIMALS,
@@ -56,7 +57,8 @@ export type PriceDocumentVerdict =
 
 const numberToken = z.custom<LosslessNumber>((v) => isLosslessNumber(v), { message: 'expected a number' });
 
-function scaled(decimals: number, what: string) {
+function scaled(decimals: number, what: string, max: number) {
+  const maxScaled = BigInt(max) * 10n ** BigInt(decimals);
   return numberToken.transform((token, ctx) => {
     const value = parseScaledDecimal(token.value, decimals);
     if (value === undefined) {
@@ -65,6 +67,10 @@ function scaled(decimals: number, what: string) {
     }
     if (value < 0n) {
       ctx.addIssue({ code: 'custom', message: `${what} must not be negative` });
+      return z.NEVER;
+    }
+    if (value > maxScaled) {
+      ctx.addIssue({ code: 'custom', message: `${what} ${token.value} is past the maximum of ${max} (MAX_PRICES, docs/pricing.md)` });
       return z.NEVER;
     }
     return value;
@@ -82,9 +88,9 @@ const positiveInt = numberToken.transform((token, ctx) => {
 
 // A multiplier below 1 would make a hold priced past the cliff smaller than a cost priced below
 // it, breaking "the hold covers the cost"; and a cliff that lowers prices is not a cliff.
-const multiplier = scaled(MULTIPLIER_DECIMALS, 'multiplier').refine((ppm) => ppm >= PPM, 'multiplier must be ≥ 1');
+const multiplier = scaled(MULTIPLIER_DECIMALS, 'multiplier', MAX_PRICES.multiplier).refine((ppm) => ppm >= PPM, 'multiplier must be ≥ 1');
 
-const tokenRate = scaled(TOKEN_RATE_DECIMALS, 'rate');
+const tokenRate = scaled(TOKEN_RATE_DECIMALS, 'rate', MAX_PRICES.tokenRateCentsPer1M);
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
 
 const cardSchema = z
@@ -96,9 +102,9 @@ const cardSchema = z
     reasoning_output_cents_per_1m: optional(tokenRate),
     cache_write_input_cents_per_1m: optional(tokenRate),
     cache_read_input_cents_per_1m: optional(tokenRate),
-    grounding_cents_per_1k_queries: optional(scaled(QUERY_RATE_DECIMALS, 'grounding rate')),
-    web_search_cents_per_call: optional(scaled(CALL_RATE_DECIMALS, 'web search rate')),
-    file_search_cents_per_call: optional(scaled(CALL_RATE_DECIMALS, 'file search rate')),
+    grounding_cents_per_1k_queries: optional(scaled(QUERY_RATE_DECIMALS, 'grounding rate', MAX_PRICES.queryRateCentsPer1K)),
+    web_search_cents_per_call: optional(scaled(CALL_RATE_DECIMALS, 'web search rate', MAX_PRICES.callRateCents)),
+    file_search_cents_per_call: optional(scaled(CALL_RATE_DECIMALS, 'file search rate', MAX_PRICES.callRateCents)),
     context_cliff_threshold_tokens: optional(positiveInt),
     context_cliff_input_multiplier: optional(multiplier),
     context_cliff_output_multiplier: optional(multiplier),
