@@ -10,16 +10,24 @@
 //   expire   (a = -hold)          reserved  += a, spent    -= a   (remaining unchanged)
 //   overrun  (a = -cost above the hold)  remaining += a, spent -= a
 // balance_after_microcents is always `remaining` after the entry.
+//
+// The hard limit is a ceiling on what can still be spent (SPEC §3): after every operation that
+// adds to `remaining`, remaining + reserved ≤ hard_limit. What would lift it higher is not
+// applied, and the entry says what was asked and what was applied.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import type { Concurrency } from '../agents/agents.service';
-import { minBig } from '../common/money';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
+import { maxBig, MAX_MICROCENTS, minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { BatchCombiner } from './batch-combiner';
+import { FINALIZE_SQL } from './finalize.sql';
 import { HOLD_BATCH_SQL } from './hold-batch.sql';
+import { HOLD_SQL } from './hold.sql';
 import { HoldLanes, LaneJob } from './hold-lanes';
+import { Reservation, ReservationLedger } from './reservation';
 import { withRetry } from './retry';
 
 export interface BudgetRow {
@@ -41,6 +49,11 @@ export interface HoldRequest {
   requestId: string;
   amountMicrocents: bigint;
   ttlSeconds: number;
+  /**
+   * Epoch ms past which nothing keeps the hold alive and its handle expires it, charged in full,
+   * if still open (the call's deadline). Default: the hold's own TTL.
+   */
+  deadlineAt?: number;
   provider?: string | null;
   model?: string | null;
 }
@@ -51,8 +64,10 @@ type QueuedHold = HoldRequest & { reservationId: string };
 const HOLD_STATEMENTS_IN_FLIGHT = 3;
 const MAX_HOLD_BATCH = 256;
 
+type Taken = { ok: true; reservationId: string; remainingMicrocents: bigint; concurrency: Concurrency };
+
 export type HoldResult =
-  | { ok: true; reservationId: string; remainingMicrocents: bigint; concurrency: Concurrency }
+  | (Taken & { reservation: Reservation })
   | { ok: false; reason: 'agent_not_found' | 'budget_not_found' | 'insufficient_budget'; remainingMicrocents?: bigint };
 
 export interface SettleDetails {
@@ -69,79 +84,13 @@ export interface Finalized {
   remainingMicrocents: bigint;
 }
 
+/** What a credit (limit set or top-up) asked to add to `remaining`, and what the ceiling let through. */
+export interface Credited {
+  requestedMicrocents: bigint;
+  appliedMicrocents: bigint;
+}
+
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-
-// One hold, the common case (an agent with nothing else in flight). HOLD_BATCH_SQL could take one
-// hold too, but this statement is cheaper alone: measured at 200 req/s, ~0.17 ms less added p50
-// and a fifth less Postgres CPU (docs/benchmarks.md).
-const HOLD_SQL = `
-WITH b AS (
-  UPDATE budgets
-     SET remaining_microcents = remaining_microcents - $5::bigint,
-         reserved_microcents = reserved_microcents + $5::bigint,
-         in_flight = in_flight + 1,
-         updated_at = now()
-    FROM agents a
-   WHERE budgets.agent_id = $3::uuid AND budgets.tenant_id = $2::uuid AND budgets.remaining_microcents >= $5::bigint
-     AND a.id = $3::uuid AND a.deleted_at IS NULL
-  RETURNING budgets.remaining_microcents, a.concurrency
-), run AS (
-  INSERT INTO runs (agent_id, id, tenant_id) SELECT $3::uuid, $4, $2::uuid FROM b
-  ON CONFLICT DO NOTHING
-), r AS (
-  INSERT INTO reservations (id, tenant_id, agent_id, run_id, request_id, amount_microcents, status, provider, model, expires_at)
-  SELECT $1::uuid, $2::uuid, $3::uuid, $4, $6, $5::bigint, 'open', $7, $8, now() + make_interval(secs => $9::int)
-    FROM b
-), l AS (
-  INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents,
-                              reservation_id, run_id, request_id, provider, model)
-  SELECT gen_random_uuid(), $2::uuid, $3::uuid, 'reserve', -$5::bigint, b.remaining_microcents, $1::uuid, $4, $6, $7, $8
-    FROM b
-)
-SELECT remaining_microcents, concurrency FROM b`;
-
-// Settle, release and expire share one shape: close the reservation, move the hold on the
-// budget row, append the entries. $3 is the cost charged (0 for a release).
-//
-// Durability: the hold commits synchronously, the finalize asynchronously (no WAL flush wait,
-// half the fsyncs on the metered path). Should a database crash lose a finalize, the hold is
-// still durably open and the sweeper expires it, charging the whole hold: never less than the
-// call cost, so the cap holds and the ledger says what happened.
-const FINALIZE_SQL = `
-WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
-r AS (
-  UPDATE reservations
-     SET status = $4, cost_microcents = $3::bigint, finished_at = now()
-   WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'open'
-  RETURNING agent_id, run_id, request_id, amount_microcents AS hold, provider, model
-), b AS (
-  UPDATE budgets
-     SET reserved_microcents = reserved_microcents - r.hold,
-         spent_microcents = spent_microcents + $3::bigint,
-         remaining_microcents = remaining_microcents + r.hold - $3::bigint,
-         in_flight = in_flight - 1,
-         updated_at = now()
-    FROM r
-   WHERE budgets.agent_id = r.agent_id
-  RETURNING budgets.remaining_microcents AS remaining, r.*
-), l AS (
-  INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents,
-                              reservation_id, run_id, request_id, provider, model,
-                              usage, cost_breakdown, price_version, details)
-  SELECT gen_random_uuid(), $2::uuid, b.agent_id, e.kind, e.amount, e.balance, $1::uuid, b.run_id, b.request_id,
-         b.provider, b.model, e.usage, e.breakdown, $8, e.details
-    FROM b CROSS JOIN LATERAL (VALUES
-      (1, CASE WHEN $4 = 'expired' THEN 'expire' ELSE 'settle' END, -LEAST($3::bigint, b.hold),
-          b.remaining - b.hold + $3::bigint, $5::jsonb, $6::jsonb, $7::jsonb),
-      (2, 'release', b.hold - $3::bigint, b.remaining, NULL::jsonb, NULL::jsonb, $7::jsonb),
-      (3, 'overrun', b.hold - $3::bigint, b.remaining, NULL::jsonb, NULL::jsonb, NULL::jsonb)
-    ) AS e(ord, kind, amount, balance, usage, breakdown, details)
-   WHERE (e.ord = 1 AND $4 <> 'released')
-      OR (e.ord = 2 AND b.hold > $3::bigint)
-      OR (e.ord = 3 AND b.hold < $3::bigint)
-   ORDER BY e.ord
-)
-SELECT agent_id, hold, remaining FROM b, async_commit`;
 
 const EXPIRE_DUE_SQL = `
 SELECT r.id, r.tenant_id, r.amount_microcents
@@ -151,25 +100,41 @@ SELECT r.id, r.tenant_id, r.amount_microcents
  LIMIT $1`;
 
 @Injectable()
-export class BudgetLedgerRepository {
-  private readonly holdCombiner = new BatchCombiner<LaneJob<QueuedHold, HoldResult>>((jobs) => this.runHolds(jobs), HOLD_STATEMENTS_IN_FLIGHT, MAX_HOLD_BATCH);
-  private readonly holdLanes = new HoldLanes<QueuedHold, HoldResult>((jobs) => this.holdCombiner.run(jobs), MAX_HOLD_BATCH);
+export class BudgetLedgerRepository implements ReservationLedger {
+  private readonly holdCombiner = new BatchCombiner<LaneJob<QueuedHold, HoldResult | Taken>>((jobs) => this.runHolds(jobs), HOLD_STATEMENTS_IN_FLIGHT, MAX_HOLD_BATCH);
+  private readonly holdLanes = new HoldLanes<QueuedHold, HoldResult | Taken>((jobs) => this.holdCombiner.run(jobs), MAX_HOLD_BATCH);
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Takes a hold of `amountMicrocents` if it fits in what is left after every other open hold. */
-  hold(req: HoldRequest): Promise<HoldResult> {
-    return this.holdLanes.submit(`${req.tenantId}:${req.agentId}`, { ...req, reservationId: randomUUID() });
+  /**
+   * Takes a hold of `amountMicrocents` if it fits in what is left after every other open hold,
+   * and hands back its Reservation. An amount no budget could hold is refused here, before any
+   * SQL, so it can never break a statement it shares with other callers' holds.
+   */
+  async hold(req: HoldRequest): Promise<HoldResult> {
+    if (req.amountMicrocents < 1n) throw new RangeError('a hold is at least 1 µ¢');
+    if (req.amountMicrocents > MAX_MICROCENTS) return this.whyNoHold(req.tenantId, req.agentId);
+    const res = await this.holdLanes.submit(`${req.tenantId}:${req.agentId}`, { ...req, reservationId: randomUUID() });
+    if (!res.ok) return res;
+    const deadlineAt = req.deadlineAt ?? Date.now() + req.ttlSeconds * 1000;
+    return { ...res, reservation: new Reservation(this, req.tenantId, res.reservationId, req.amountMicrocents, deadlineAt) };
   }
 
-  /** Queued holds (of one or more agents): one statement for all, then one by one for any it could not take. */
-  private async runHolds(jobs: LaneJob<QueuedHold, HoldResult>[]): Promise<void> {
+  /**
+   * Queued holds (of one or more agents): one statement for all, then one by one for any it could
+   * not take. Should the shared statement fail, each hold is tried alone, so one caller's hold can
+   * only ever fail its own call.
+   */
+  private async runHolds(jobs: LaneJob<QueuedHold, HoldResult | Taken>[]): Promise<void> {
     let rest = jobs;
     if (jobs.length > 1) {
-      const taken = await this.holdBatch(jobs.map((j) => j.req));
+      const taken = await this.holdBatch(jobs.map((j) => j.req)).catch((err: unknown) => {
+        if (isDatabaseUnavailable(err)) throw err;
+        return new Map<string, Taken>();
+      });
       rest = [];
       for (const job of jobs) {
         const held = taken.get(job.req.reservationId);
@@ -186,7 +151,7 @@ export class BudgetLedgerRepository {
     }
   }
 
-  private async holdOne(req: QueuedHold): Promise<HoldResult> {
+  private async holdOne(req: QueuedHold): Promise<HoldResult | Taken> {
     const { rows } = await withRetry(() =>
       this.pool.query({
         name: 'sg_hold',
@@ -216,7 +181,7 @@ export class BudgetLedgerRepository {
   }
 
   /** Holds in arrival order: those it could take, by reservation id. */
-  private async holdBatch(reqs: QueuedHold[]): Promise<Map<string, HoldResult>> {
+  private async holdBatch(reqs: QueuedHold[]): Promise<Map<string, Taken>> {
     const { rows } = await withRetry(() =>
       this.pool.query({
         name: 'sg_hold_batch',
@@ -235,14 +200,14 @@ export class BudgetLedgerRepository {
       }),
     );
     return new Map(
-      rows.map((row): [string, HoldResult] => [
+      rows.map((row): [string, Taken] => [
         row.id,
         { ok: true, reservationId: row.id, remainingMicrocents: BigInt(row.remaining_microcents), concurrency: row.concurrency },
       ]),
     );
   }
 
-  private async whyNoHold(tenantId: string, agentId: string): Promise<HoldResult> {
+  private async whyNoHold(tenantId: string, agentId: string): Promise<Exclude<HoldResult, Taken>> {
     const { rows } = await this.pool.query(
       `SELECT a.deleted_at, b.remaining_microcents
          FROM agents a LEFT JOIN budgets b ON b.agent_id = a.id
@@ -257,7 +222,9 @@ export class BudgetLedgerRepository {
   /** Charges the real cost: the rest of the hold is released, any excess is an overrun. */
   settle(tenantId: string, reservationId: string, costMicrocents: bigint, info: SettleDetails = {}): Promise<Finalized | null> {
     if (costMicrocents < 0n) throw new RangeError('a cost is never negative');
-    return this.finalize(tenantId, reservationId, 'settled', costMicrocents, info);
+    // A cost past any real price (a provider reporting absurd usage) is charged as the largest
+    // amount the ledger keeps, rather than failing the statement and leaving the hold open.
+    return this.finalize(tenantId, reservationId, 'settled', minBig(costMicrocents, MAX_MICROCENTS), info);
   }
 
   /** Voids a hold in full (the call was refused upstream or never made); `details` says why. */
@@ -265,13 +232,26 @@ export class BudgetLedgerRepository {
     return this.finalize(tenantId, reservationId, 'released', 0n, { details });
   }
 
-  /** Pushes a running call's hold expiry out (its heartbeat); false once it is no longer open. */
-  async extendHold(tenantId: string, reservationId: string, ttlSeconds: number): Promise<boolean> {
+  /** Charges the whole hold, as the sweeper does: nobody can say what the call cost. */
+  async expire(tenantId: string, reservationId: string, details?: unknown): Promise<Finalized | null> {
+    const { rows } = await this.pool.query('SELECT amount_microcents FROM reservations WHERE id = $1::uuid AND tenant_id = $2::uuid', [
+      reservationId,
+      tenantId,
+    ]);
+    if (rows.length === 0) return null;
+    return this.finalize(tenantId, reservationId, 'expired', BigInt(rows[0].amount_microcents), { details });
+  }
+
+  /**
+   * Pushes a running call's hold expiry out (its heartbeat), never past `notAfter` (the call's
+   * deadline); false once it is no longer open.
+   */
+  async extendHold(tenantId: string, reservationId: string, ttlSeconds: number, notAfter: Date): Promise<boolean> {
     const { rowCount } = await this.pool.query({
       name: 'sg_extend_hold',
-      text: `UPDATE reservations SET expires_at = now() + make_interval(secs => $3::int)
+      text: `UPDATE reservations SET expires_at = LEAST(now() + make_interval(secs => $3::int), $4::timestamptz)
               WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'open'`,
-      values: [reservationId, tenantId, ttlSeconds],
+      values: [reservationId, tenantId, ttlSeconds, notAfter],
     });
     return rowCount === 1;
   }
@@ -329,10 +309,12 @@ export class BudgetLedgerRepository {
 
   /**
    * The seed's `POST …/budget`: the first call sets remaining to the top-up when positive, else
-   * to the limit, never above the limit; later calls set remaining = min(remaining + topup, limit)
-   * and overwrite the limit. The change in remaining is credited as a `limit_set` entry.
+   * to the limit; later calls set remaining = min(remaining + topup, limit) and overwrite the
+   * limit. Under the ceiling (SPEC §3) "the limit" is what it leaves beside the holds in flight:
+   * remaining never goes past limit − reserved, and a limit lowered below what is held leaves
+   * remaining at 0 (an overrun's debt stays). The change in remaining is a `limit_set` entry.
    */
-  setLimit(tenantId: string, agentId: string, hardLimitMicrocents: bigint, topupMicrocents: bigint): Promise<void> {
+  setLimit(tenantId: string, agentId: string, hardLimitMicrocents: bigint, topupMicrocents: bigint): Promise<Credited> {
     return this.transaction(async (db) => {
       const inserted = await db.query(
         `INSERT INTO budgets (agent_id, tenant_id, hard_limit_microcents, credited_microcents, remaining_microcents,
@@ -341,34 +323,39 @@ export class BudgetLedgerRepository {
         [agentId, tenantId],
       );
       const first = inserted.rowCount === 1;
-      const remaining = await this.lockRemaining(db, agentId);
-      const next = first
-        ? minBig(topupMicrocents > 0n ? topupMicrocents : hardLimitMicrocents, hardLimitMicrocents)
-        : minBig(remaining + topupMicrocents, hardLimitMicrocents);
+      const { remaining, reserved } = await this.lockFigures(db, agentId);
+      const requested = first ? (topupMicrocents > 0n ? topupMicrocents : hardLimitMicrocents) : topupMicrocents;
+      const target = first ? requested : remaining + topupMicrocents;
+      const next = maxBig(minBig(target, hardLimitMicrocents - reserved), minBig(remaining, 0n));
       await this.credit(db, tenantId, agentId, 'limit_set', next - remaining, next, hardLimitMicrocents, {
         hard_limit_microcents: hardLimitMicrocents.toString(),
         topup_microcents: topupMicrocents.toString(),
+        requested_microcents: requested.toString(),
+        applied_microcents: (next - remaining).toString(),
         first_set: first,
       });
+      return { requestedMicrocents: requested, appliedMicrocents: next - remaining };
     });
   }
 
-  /** Adds to remaining, up to the hard limit (the limit caps the balance, as in the seed). */
-  topup(tenantId: string, agentId: string, amountMicrocents: bigint): Promise<boolean> {
+  /** Adds to remaining, as far as the ceiling allows (remaining + reserved ≤ hard limit); null without a budget. */
+  topup(tenantId: string, agentId: string, amountMicrocents: bigint): Promise<Credited | null> {
     return this.transaction(async (db) => {
       const row = await db.query(
-        'SELECT remaining_microcents, hard_limit_microcents FROM budgets WHERE agent_id = $1::uuid AND tenant_id = $2::uuid FOR UPDATE',
+        `SELECT remaining_microcents, reserved_microcents, hard_limit_microcents FROM budgets
+          WHERE agent_id = $1::uuid AND tenant_id = $2::uuid FOR UPDATE`,
         [agentId, tenantId],
       );
-      if (row.rowCount === 0) return false;
+      if (row.rowCount === 0) return null;
       const remaining = BigInt(row.rows[0].remaining_microcents);
+      const reserved = BigInt(row.rows[0].reserved_microcents);
       const limit = BigInt(row.rows[0].hard_limit_microcents);
-      const next = minBig(remaining + amountMicrocents, limit);
-      await this.credit(db, tenantId, agentId, 'topup', next - remaining, next, limit, {
+      const applied = maxBig(0n, minBig(amountMicrocents, limit - reserved - remaining));
+      await this.credit(db, tenantId, agentId, 'topup', applied, remaining + applied, limit, {
         requested_microcents: amountMicrocents.toString(),
-        applied_microcents: (next - remaining).toString(),
+        applied_microcents: applied.toString(),
       });
-      return true;
+      return { requestedMicrocents: amountMicrocents, appliedMicrocents: applied };
     });
   }
 
@@ -396,9 +383,9 @@ export class BudgetLedgerRepository {
     };
   }
 
-  private async lockRemaining(db: PoolClient, agentId: string): Promise<bigint> {
-    const { rows } = await db.query('SELECT remaining_microcents FROM budgets WHERE agent_id = $1::uuid FOR UPDATE', [agentId]);
-    return BigInt(rows[0].remaining_microcents);
+  private async lockFigures(db: PoolClient, agentId: string): Promise<{ remaining: bigint; reserved: bigint }> {
+    const { rows } = await db.query('SELECT remaining_microcents, reserved_microcents FROM budgets WHERE agent_id = $1::uuid FOR UPDATE', [agentId]);
+    return { remaining: BigInt(rows[0].remaining_microcents), reserved: BigInt(rows[0].reserved_microcents) };
   }
 
   private async credit(

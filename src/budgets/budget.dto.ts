@@ -32,6 +32,14 @@ export const budgetSchema = z
     in_flight: z.number().int().describe('open reservations'),
   });
 
+// What a set or top-up asked to add to remaining and what the ceiling (remaining + reserved ≤
+// hard limit, SPEC §3) let through: a top-up on a full budget answers applied 0, not silence.
+export const creditedBudgetSchema = budgetSchema.extend({
+  requested_cents: z.number().int().describe('what the request asked to add to remaining (seed arithmetic: the first set asks for topup_cents, or the limit)'),
+  applied_cents: z.number().int().describe('the change in remaining, rounded toward zero; below requested_cents when the hard limit (a ceiling on remaining + reserved) stopped it'),
+  applied_microcents: microcents.describe('the exact change in remaining'),
+});
+
 export const ledgerEntrySchema = z
   .object({
     entry_id: z.uuid(),
@@ -56,5 +64,6 @@ export const ledgerPageSchema = z.object({ entries: z.array(ledgerEntrySchema), 
 export class SetBudgetDto extends createZodDto(setBudgetSchema) {}
 export class TopupDto extends createZodDto(topupSchema) {}
 export class BudgetDto extends createZodDto(budgetSchema) {}
+export class CreditedBudgetDto extends createZodDto(creditedBudgetSchema) {}
 export class LedgerPageDto extends createZodDto(ledgerPageSchema) {}
 export class LedgerQueryDto extends createZodDto(pageQuerySchema) {}

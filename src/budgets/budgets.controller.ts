@@ -3,7 +3,7 @@ import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { TenantAuth } from '../auth/auth-context';
 import { CurrentAuth } from '../auth/auth.decorators';
-import { BudgetDto, LedgerPageDto, LedgerQueryDto, SetBudgetDto, TopupDto } from './budget.dto';
+import { BudgetDto, CreditedBudgetDto, LedgerPageDto, LedgerQueryDto, SetBudgetDto, TopupDto } from './budget.dto';
 import { BudgetsService } from './budgets.service';
 
 @ApiTags('budgets')
@@ -14,7 +14,7 @@ export class BudgetsController {
 
   @Post('budget')
   @HttpCode(200)
-  @ZodResponse({ status: 200, type: BudgetDto, description: "the budget after the seed's arithmetic" })
+  @ZodResponse({ status: 200, type: CreditedBudgetDto, description: "the budget after the seed's arithmetic, with what was asked and applied" })
   set(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Body() body: SetBudgetDto) {
     return this.budgets.set(auth, agentId, body);
   }
@@ -27,7 +27,11 @@ export class BudgetsController {
 
   @Post('budget/topup')
   @HttpCode(200)
-  @ZodResponse({ status: 200, type: BudgetDto, description: 'the budget after the top-up (remaining is capped at the limit)' })
+  @ZodResponse({
+    status: 200,
+    type: CreditedBudgetDto,
+    description: 'the budget after the top-up: remaining + reserved never exceeds the hard limit, so applied_cents may be less than requested',
+  })
   topup(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Body() body: TopupDto) {
     return this.budgets.topup(auth, agentId, body);
   }

@@ -7,8 +7,8 @@ import { ApiError } from '../common/errors/api-error';
 import { cursorSeq, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { centsToMicrocents, microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
 import { PrismaService } from '../database/prisma.service';
-import { BudgetDto, LedgerPageDto, LedgerQueryDto, SetBudgetDto, TopupDto } from './budget.dto';
-import { BudgetLedgerRepository, BudgetRow } from './budget-ledger.repository';
+import { BudgetDto, CreditedBudgetDto, LedgerPageDto, LedgerQueryDto, SetBudgetDto, TopupDto } from './budget.dto';
+import { BudgetLedgerRepository, BudgetRow, Credited } from './budget-ledger.repository';
 
 export function toBudgetResponse(b: BudgetRow): BudgetDto {
   return {
@@ -27,6 +27,16 @@ export function toBudgetResponse(b: BudgetRow): BudgetDto {
   };
 }
 
+function withCredit(budget: BudgetDto, c: Credited): CreditedBudgetDto {
+  const towardZero = c.appliedMicrocents < 0n ? -microcentsToCentsFloor(-c.appliedMicrocents) : microcentsToCentsFloor(c.appliedMicrocents);
+  return {
+    ...budget,
+    requested_cents: microcentsToCentsFloor(c.requestedMicrocents),
+    applied_cents: towardZero,
+    applied_microcents: c.appliedMicrocents.toString(),
+  };
+}
+
 const seqCursor = z.tuple([cursorSeq]);
 
 @Injectable()
@@ -37,23 +47,24 @@ export class BudgetsService {
     private readonly prisma: PrismaService,
   ) {}
 
-  async set(auth: TenantAuth, agentId: string, body: SetBudgetDto): Promise<BudgetDto> {
+  async set(auth: TenantAuth, agentId: string, body: SetBudgetDto): Promise<CreditedBudgetDto> {
     await this.agents.require(auth, agentId);
-    await this.ledger.setLimit(
+    const credited = await this.ledger.setLimit(
       auth.tenantId,
       agentId,
       centsToMicrocents(body.hard_limit_cents),
       centsToMicrocents(body.topup_cents ?? 0),
     );
-    return this.get(auth, agentId);
+    return withCredit(await this.get(auth, agentId), credited);
   }
 
-  async topup(auth: TenantAuth, agentId: string, body: TopupDto): Promise<BudgetDto> {
+  async topup(auth: TenantAuth, agentId: string, body: TopupDto): Promise<CreditedBudgetDto> {
     await this.agents.require(auth, agentId);
-    if (!(await this.ledger.topup(auth.tenantId, agentId, centsToMicrocents(body.amount_cents)))) {
+    const credited = await this.ledger.topup(auth.tenantId, agentId, centsToMicrocents(body.amount_cents));
+    if (!credited) {
       throw new ApiError('budget_not_found', `agent ${agentId} has no budget yet; set one with POST /v1/agents/${agentId}/budget`);
     }
-    return this.get(auth, agentId);
+    return withCredit(await this.get(auth, agentId), credited);
   }
 
   async get(auth: TenantAuth, agentId: string): Promise<BudgetDto> {

@@ -7,6 +7,12 @@ export const MICROCENTS_PER_CENT = 1_000_000n;
 /** The largest amount in cents an API field accepts: $10B, far inside bigint's range in µ¢. */
 export const MAX_CENTS = 1_000_000_000_000;
 
+/**
+ * The largest amount the ledger keeps anywhere (a limit, a hold, a cost): MAX_CENTS in µ¢, 1e18,
+ * with room below bigint's 9.2e18 for sums. Larger amounts are refused before any SQL runs.
+ */
+export const MAX_MICROCENTS = 1_000_000_000_000_000_000n;
+
 export function centsToMicrocents(cents: number | bigint): bigint {
   return BigInt(cents) * MICROCENTS_PER_CENT;
 }

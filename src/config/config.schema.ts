@@ -63,6 +63,7 @@ export const envSchema = z.object({
   CAP_UPSTREAM_CONNECTIONS: int(1, 10_000, 256),
   CAP_MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
   CAP_LOCK_TTL_MS: int(1_000, 600_000, 30_000),
+  CAP_SETTLE_GRACE_MS: int(100, 600_000, 5_000),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url(['https:', 'http:']),
   XAI_API_KEY: optionalString,
@@ -120,6 +121,11 @@ export interface ProxyConfig {
   upstreamConnections: number;
   maxResponseBytes: number;
   lockTtlMs: number;
+  /**
+   * After a call's deadline (CAP_UPSTREAM_TIMEOUT_MS from its start), how long its settle may
+   * take before its reservation ends by itself, charged in full, and its lock is let go.
+   */
+  settleGraceMs: number;
   anthropicVersion: string;
   /** 32 bytes for AES-256-GCM over tenants' stored provider keys (hosted mode). */
   providerKeyEncryptionKey?: Buffer;

@@ -79,6 +79,7 @@ function proxyConfig(e: ReturnType<typeof envSchema.parse>): ProxyConfig {
     upstreamConnections: e.CAP_UPSTREAM_CONNECTIONS,
     maxResponseBytes: e.CAP_MAX_RESPONSE_BYTES,
     lockTtlMs: e.CAP_LOCK_TTL_MS,
+    settleGraceMs: e.CAP_SETTLE_GRACE_MS,
     anthropicVersion: e.ANTHROPIC_VERSION,
     upstreams: {
       openai: { baseUrl: trimSlash(e.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'), apiKey: e.OPENAI_API_KEY },

@@ -92,13 +92,19 @@ export function requestedOutputCap(provider: Provider, operation: MeteredOperati
   }
 }
 
-/** How many completions the request generates; each is billed its own output tokens. */
+/**
+ * How many completions the request generates; each is billed its own output tokens. A number of
+ * 1 or more that is not a whole number within Number.MAX_SAFE_INTEGER comes back as NaN, for the
+ * caller to refuse; anything else that is no count (absent, 0, a string) is read as 1, as the
+ * providers do or refuse themselves.
+ */
 export function requestedChoices(provider: Provider, operation: MeteredOperation, body: unknown): number {
   assertOperation(provider, operation);
   const b = asObject(body) ?? {};
   const config = asObject(b.generationConfig ?? b.generation_config);
   const n = operation === 'chat.completions' ? b.n : operation === 'generateContent' ? (config?.candidateCount ?? config?.candidate_count) : 1;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : 1;
+  if (typeof n !== 'number' || !(n >= 1)) return 1;
+  return Number.isSafeInteger(n) ? n : Number.NaN;
 }
 
 function assertOperation(provider: Provider, operation: MeteredOperation): void {

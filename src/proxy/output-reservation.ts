@@ -4,8 +4,9 @@
 import type { Concurrency } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
 import { BudgetLedgerRepository } from '../budgets/budget-ledger.repository';
+import { Reservation } from '../budgets/reservation';
 import { ApiError } from '../common/errors/api-error';
-import { microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
+import { MAX_MICROCENTS, microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
 import {
   affordableOutputTokens,
   decideOutputCap,
@@ -19,7 +20,7 @@ import { PriceCard } from '../pricing/price-card';
 import { MeteredRequest } from './metered-request';
 
 export interface Reserved {
-  reservationId: string;
+  reservation: Reservation;
   holdMicrocents: bigint;
   /** Output tokens per choice sent upstream (0 for embeddings). */
   capTokens: number;
@@ -31,19 +32,30 @@ export interface Reserved {
 
 const ATTEMPTS = 3;
 
+/**
+ * The most completions one request may ask for (OpenAI `n`, Gemini `candidateCount`): OpenAI's
+ * own maximum. Past it the request is refused (400) rather than priced.
+ */
+export const MAX_CHOICES = 128;
+
 export async function reserveForCall(
   ledger: BudgetLedgerRepository,
   auth: TenantAuth,
   m: MeteredRequest,
   card: PriceCard,
   estimate: InputEstimate,
-  opts: { requestId: string; defaultMaxTokens: number; ttlSeconds: number },
+  opts: { requestId: string; defaultMaxTokens: number; ttlSeconds: number; deadlineAt: number },
 ): Promise<Reserved> {
   const embeddings = m.operation === 'embeddings';
   const choices = embeddings ? 1 : requestedChoices(m.provider, m.operation, m.body);
+  if (!(choices <= MAX_CHOICES)) {
+    throw new ApiError('validation_failed', `n / candidateCount must be a whole number from 1 to ${MAX_CHOICES}`);
+  }
   const extras: HoldExtras = { choices, toolCalls: estimate.toolCalls };
   const requested = embeddings ? undefined : requestedOutputCap(m.provider, m.operation, m.body);
-  let affordable = Number.MAX_SAFE_INTEGER;
+  // No budget holds more than MAX_MICROCENTS: a cap whose hold would be larger is clamped (or
+  // refused) here, before any SQL, as if the budget were that large.
+  let affordable = embeddings ? 0 : affordableOutputTokens(card, estimate.inputTokens, MAX_MICROCENTS, extras);
   let remaining: bigint | undefined;
 
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -72,12 +84,13 @@ export async function reserveForCall(
       requestId: opts.requestId,
       amountMicrocents: holdMicrocents,
       ttlSeconds: opts.ttlSeconds,
+      deadlineAt: opts.deadlineAt,
       provider: m.provider,
       model: m.model,
     });
     if (held.ok) {
       return {
-        reservationId: held.reservationId,
+        reservation: held.reservation,
         holdMicrocents,
         capTokens,
         choices,

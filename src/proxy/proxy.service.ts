@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AgentsService } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
 import { BudgetLedgerRepository, Finalized } from '../budgets/budget-ledger.repository';
+import { Reservation } from '../budgets/reservation';
 import { ApiError } from '../common/errors/api-error';
 import { isUuid } from '../common/http/ids';
 import { microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
@@ -21,12 +22,12 @@ import { estimateInputTokens, InputEstimate } from '../pricing/estimator';
 import { PriceCard } from '../pricing/price-card';
 import { findCard } from '../pricing/price-table';
 import { PricingService } from '../pricing/pricing.service';
-import { NormalizedUsage } from '../pricing/usage';
+import { emptyUsage, NormalizedUsage } from '../pricing/usage';
 import { extractUsage } from '../providers/extract-usage';
 import { nativeGeminiToSeedAnswer, SeedGeminiBody, seedGeminiToNative } from '../providers/gemini.seed';
 import { prepareOpenAiStreamRequest } from '../providers/openai.stream';
 import { applyOutputCap } from '../providers/output-cap';
-import { startHeartbeat } from './call-heartbeat';
+import { CallScope, ClientGone } from './call-scope';
 import { MeteredRequest } from './metered-request';
 import { Reserved, reserveForCall } from './output-reservation';
 import { relayStream } from './stream-relay';
@@ -69,6 +70,15 @@ export class ProxyService {
   ) {}
 
   async handle(m: MeteredRequest, ctx: CallContext): Promise<void> {
+    const scope = new CallScope(ctx.request, ctx.reply, this.config.proxy.upstreamTimeoutMs);
+    try {
+      await this.run(m, ctx, scope);
+    } finally {
+      scope.end();
+    }
+  }
+
+  private async run(m: MeteredRequest, ctx: CallContext, scope: CallScope): Promise<void> {
     const { auth, reply } = ctx;
     const requestId = String(ctx.request.id);
     reply.header('x-cynsta-run-id', m.runId).header('x-cynsta-request-id', requestId);
@@ -84,17 +94,22 @@ export class ProxyService {
 
     // Exclusive agents lock before the hold. The mode comes from a hint (what the last hold on
     // this instance saw), so no lookup is made per call; the hold returns the real mode and the
-    // lock is corrected by it.
+    // lock is corrected by it. Until the hold is taken the lock is ours to release (finally);
+    // from then on the reservation owns it and releases it when it ends.
     let lock = await this.lockIfExclusive(auth, m);
+    let reservation: Reservation | undefined;
     try {
+      if (scope.clientGone) throw new ClientGone();
       const reserved = await reserveForCall(this.ledger, auth, m, card, estimate, {
         requestId,
         defaultMaxTokens: this.config.proxy.defaultMaxTokens,
         ttlSeconds: this.config.reservationTtlSeconds,
+        deadlineAt: scope.deadlineAt + this.config.proxy.settleGraceMs,
       }).catch((err) => {
         if (err instanceof ApiError && err.code === 'insufficient_budget') this.metrics.denials.inc({ code: 'insufficient_budget' });
         throw err;
       });
+      reservation = reserved.reservation;
       this.agents.noteConcurrency(auth, m.agentId, reserved.concurrency);
       if (reserved.concurrency === 'parallel' && lock) {
         await lock.release();
@@ -102,20 +117,35 @@ export class ProxyService {
       } else if (reserved.concurrency === 'exclusive' && !lock) {
         // The hint said parallel but the agent has become exclusive meanwhile.
         lock = await this.acquireLock(auth, m).catch(async (err) => {
-          await this.ledger.release(auth.tenantId, reserved.reservationId, { reason: 'agent_locked_after_hold', message: (err as Error).message });
+          await reservation!.release({ reason: 'agent_locked_after_hold', message: (err as Error).message });
           throw err;
         });
+      }
+      reservation.keepAlive({
+        holdTtlSeconds: this.config.reservationTtlSeconds,
+        lease: lock,
+        leaseTtlMs: this.config.proxy.lockTtlMs,
+        onLeaseLost: () => scope.stop('lock_lost'),
+      });
+      lock = undefined;
+      if (scope.clientGone) {
+        await reservation.release({ reason: 'client_disconnected', stage: 'before_upstream' });
+        throw new ClientGone();
       }
       let prepared: { body: string; clientAskedForUsage: boolean };
       try {
         prepared = upstreamBody(m, reserved.capTokens);
       } catch (err) {
-        await this.ledger.release(auth.tenantId, reserved.reservationId, { reason: 'request_not_sendable', message: (err as Error).message });
+        await reservation.release({ reason: 'request_not_sendable', message: (err as Error).message });
         throw new ApiError('validation_failed', `the request body cannot be sent upstream: ${(err as Error).message}`);
       }
       const { body, clientAskedForUsage } = prepared;
       const call: CallInFlight = { m, auth, card, estimate, reserved, priceVersion: active.table.version, requestId, clientAskedForUsage };
-      await this.forward(call, body, key, ctx, lock);
+      await this.forward(call, body, key, ctx, scope);
+    } catch (err) {
+      // Whatever stopped the call, its hold ends now (a no-op when it already ended).
+      await reservation?.release({ reason: 'internal_error', message: (err as Error).message }).catch(() => undefined);
+      throw err;
     } finally {
       await lock?.release();
     }
@@ -152,88 +182,71 @@ export class ProxyService {
     return attempt.lock;
   }
 
-  /** From the hold on: every exit settles or releases the hold exactly once. */
-  private async forward(call: CallInFlight, body: string, key: string, ctx: CallContext, lock: HeldLock | undefined): Promise<void> {
+  /** From the hold on: every exit ends the reservation (it ends once; later ends are no-ops). */
+  private async forward(call: CallInFlight, body: string, key: string, ctx: CallContext, scope: CallScope): Promise<void> {
     const { m, reserved } = call;
-    const abort = new AbortController();
-    const stopHeartbeat = startHeartbeat({
-      lock,
-      lockTtlMs: this.config.proxy.lockTtlMs,
-      ledger: this.ledger,
-      tenantId: call.auth.tenantId,
-      reservationId: reserved.reservationId,
-      holdTtlSeconds: this.config.reservationTtlSeconds,
-      onLockLost: () => abort.abort(new Error('agent lock lost')),
-    });
-    let finalized = false;
-    const release = async (details: Record<string, unknown>) => {
-      if (finalized) return;
-      finalized = true;
-      await this.ledger.release(call.auth.tenantId, reserved.reservationId, details);
-    };
+    const { reservation } = reserved;
+    ctx.reply
+      .header('x-cynsta-reserved-cents', String(microcentsToCentsCeil(reserved.holdMicrocents)))
+      .header('x-cynsta-max-tokens', String(reserved.capTokens));
+    const url = this.upstream.url(m.provider, m.upstreamOperation, m.model);
+    const headers = this.upstream.headers(m.provider, key, m.clientHeaders);
+
+    let res;
     try {
-      ctx.reply
-        .header('x-cynsta-reserved-cents', String(microcentsToCentsCeil(reserved.holdMicrocents)))
-        .header('x-cynsta-max-tokens', String(reserved.capTokens));
-      const url = this.upstream.url(m.provider, m.upstreamOperation, m.model);
-      const headers = this.upstream.headers(m.provider, key, m.clientHeaders);
-
-      let res;
-      try {
-        res = await this.upstream.send(url, headers, body, abort.signal);
-      } catch (err) {
-        await release({ reason: 'upstream_failed', failure: (err as UpstreamError).kind, message: (err as Error).message });
-        throw this.upstreamFailure(m, err as UpstreamError);
+      res = await this.upstream.send(url, headers, body, scope.signal);
+    } catch (err) {
+      if (scope.clientGone) {
+        // The provider had the prompt when the client left: the input is charged, the output
+        // (never started, or stopped by our hang-up) is not.
+        await this.settleUsage(call, inputOnly(call), 'client_disconnected_before_answer');
+        throw new ClientGone();
       }
+      await reservation.release({ reason: 'upstream_failed', failure: this.failureKind(err, scope), message: (err as Error).message });
+      throw this.upstreamFailure(m, err as UpstreamError, scope);
+    }
 
-      if (res.statusCode >= 400 || !m.stream) {
-        let bytes: Buffer;
-        try {
-          bytes = await this.upstream.readAll(res.body);
-        } catch (err) {
-          // The provider answered but the body broke off: we cannot know the usage, so the hold
-          // is charged in full (the provider may well bill the call).
-          if (res.statusCode < 400) {
-            finalized = true;
-            await this.settle(call, reserved.holdMicrocents, undefined, { reason: 'answer_cut_short', message: (err as Error).message });
-          } else await release({ reason: 'upstream_failed', failure: 'network', upstream_status: res.statusCode });
-          throw this.upstreamFailure(m, err as UpstreamError);
-        }
-        if (res.statusCode >= 500) {
-          await release({ reason: 'upstream_error', upstream_status: res.statusCode });
-          this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'status_5xx' });
-          throw new ApiError('upstream_error', `${m.provider} answered ${res.statusCode}; the hold was released`, {
-            upstream_status: res.statusCode,
-            upstream_body: bytes.toString('utf8').slice(0, 2_000),
-          });
-        }
-        if (res.statusCode >= 400) {
-          // The provider refused the request: nothing was produced, pass its answer through.
-          await release({ reason: 'upstream_refused', upstream_status: res.statusCode });
-          this.passThrough(ctx.reply, res.statusCode, res.headers, bytes);
-          return;
-        }
-        finalized = true;
-        await this.answer(call, ctx.reply, res.statusCode, res.headers, bytes);
+    if (res.statusCode >= 400 || !m.stream) {
+      let bytes: Buffer;
+      scope.readingAnswer(true);
+      try {
+        bytes = await this.upstream.readAll(res.body);
+      } catch (err) {
+        // The provider answered but the body broke off: we cannot know the usage, so the hold
+        // is charged in full (the provider may well bill the call).
+        if (res.statusCode < 400) await this.settle(call, reserved.holdMicrocents, undefined, { reason: 'answer_cut_short', message: (err as Error).message });
+        else await reservation.release({ reason: 'upstream_failed', failure: 'network', upstream_status: res.statusCode });
+        if (scope.clientGone) throw new ClientGone();
+        throw this.upstreamFailure(m, err as UpstreamError, scope);
+      } finally {
+        scope.readingAnswer(false);
+      }
+      if (res.statusCode >= 500) {
+        await reservation.release({ reason: 'upstream_error', upstream_status: res.statusCode });
+        this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'status_5xx' });
+        throw new ApiError('upstream_error', `${m.provider} answered ${res.statusCode}; the hold was released`, {
+          upstream_status: res.statusCode,
+          upstream_body: bytes.toString('utf8').slice(0, 2_000),
+        });
+      }
+      if (res.statusCode >= 400) {
+        // The provider refused the request: nothing was produced, pass its answer through.
+        await reservation.release({ reason: 'upstream_refused', upstream_status: res.statusCode });
+        this.passThrough(ctx.reply, res.statusCode, res.headers, bytes);
         return;
       }
-
-      finalized = true;
-      await relayStream({
-        call,
-        upstream: res,
-        request: ctx.request,
-        reply: ctx.reply,
-        abort,
-        settle: (costMicrocents, usage, details, breakdown) => this.settle(call, costMicrocents, usage, details, breakdown),
-        onUpstreamError: () => this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'stream_broken' }),
-      });
-    } catch (err) {
-      await release({ reason: 'internal_error', message: (err as Error).message }).catch(() => undefined);
-      throw err;
-    } finally {
-      stopHeartbeat();
+      await this.answer(call, ctx.reply, res.statusCode, res.headers, bytes);
+      return;
     }
+
+    await relayStream({
+      call,
+      upstream: res,
+      reply: ctx.reply,
+      scope,
+      settle: (costMicrocents, usage, details, breakdown) => this.settle(call, costMicrocents, usage, details, breakdown),
+      onUpstreamError: () => this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'stream_broken' }),
+    });
   }
 
   /** A whole answer: price its usage, settle, send it on unchanged (or in the seed's gemini shape). */
@@ -276,13 +289,12 @@ export class ProxyService {
     details: Record<string, unknown> | undefined,
     breakdown?: unknown,
   ): Promise<Finalized | null> {
-    const done = await this.ledger.settle(call.auth.tenantId, call.reserved.reservationId, costMicrocents, {
-      usage,
-      costBreakdown: breakdown,
-      priceVersion: call.priceVersion,
-      details,
-    });
-    if (!done) this.logger.warn({ msg: 'settle found the hold already closed (expired?)', reservation_id: call.reserved.reservationId });
+    const { reservation } = call.reserved;
+    if (reservation.finished) {
+      this.logger.warn({ msg: 'the call ended after its reservation had (deadline?)', reservation_id: reservation.id });
+    }
+    const done = await reservation.settle(costMicrocents, { usage, costBreakdown: breakdown, priceVersion: call.priceVersion, details });
+    if (!done) this.logger.warn({ msg: 'settle found the hold already closed (expired?)', reservation_id: reservation.id });
     return done;
   }
 
@@ -291,8 +303,13 @@ export class ProxyService {
     reply.status(status).header('content-type', typeof type === 'string' ? type : 'application/json').send(bytes);
   }
 
-  private upstreamFailure(m: MeteredRequest, err: UpstreamError): ApiError {
-    const kind = err instanceof UpstreamError ? err.kind : 'network';
+  private failureKind(err: unknown, scope: CallScope): string {
+    if (scope.ended === 'deadline') return 'timeout';
+    return err instanceof UpstreamError ? err.kind : 'network';
+  }
+
+  private upstreamFailure(m: MeteredRequest, err: UpstreamError, scope: CallScope): ApiError {
+    const kind = this.failureKind(err, scope);
     this.metrics.upstreamErrors.inc({ provider: m.provider, kind });
     return kind === 'timeout'
       ? new ApiError('upstream_timeout', `${m.provider} did not answer in time; the hold was released`)
@@ -301,6 +318,11 @@ export class ProxyService {
 }
 
 export const newRunId = (): string => randomUUID();
+
+/** What the provider bills for a call it had the prompt of and produced nothing for. */
+function inputOnly(call: CallInFlight): NormalizedUsage {
+  return { ...emptyUsage(), inputTokens: call.estimate.inputTokens };
+}
 
 /**
  * The body sent upstream: the client's, unchanged but for the output cap and, on OpenAI-format

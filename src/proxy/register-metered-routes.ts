@@ -10,12 +10,19 @@ import { toErrorResponse } from '../common/errors/to-error-response';
 import { Provider } from '../pricing/price-card';
 import { findCard } from '../pricing/price-table';
 import { PricingService } from '../pricing/pricing.service';
+import { ClientGone } from './call-scope';
 import { METERED_ROUTES, MeteredRoute } from './metered-routes';
 import { ProxyService } from './proxy.service';
 
 const logger = new Logger('errors');
 
 function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+  if (err instanceof ClientGone) {
+    // Not an error of ours: the call was settled or released for what it used (stream-relay.ts).
+    request.log.info({ request_id: request.id }, 'client hung up before the answer was complete');
+    reply.raw.destroy();
+    return;
+  }
   const res = toErrorResponse(err, request.id);
   if (res.unexpected) logger.error({ msg: 'unhandled error', request_id: request.id, err: String((err as Error)?.stack ?? err) });
   if (reply.sent || reply.raw.headersSent) {

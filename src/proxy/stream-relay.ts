@@ -4,53 +4,49 @@
 // was produced (reported usage if any, else a count of the streamed output), never zero.
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { costBreakdownToJson, costOf } from '../pricing/cost-engine';
 import { NormalizedUsage } from '../pricing/usage';
 import { SseEvent, SseParser } from '../providers/sse';
 import { createRelayFilter, createStreamTracker } from '../providers/stream-trackers';
+import type { CallScope } from './call-scope';
 import type { CallInFlight } from './proxy.service';
 
 export interface RelayOptions {
   call: CallInFlight;
   upstream: Dispatcher.ResponseData;
-  request: FastifyRequest;
   reply: FastifyReply;
-  abort: AbortController;
+  /** The call's lifetime: a hang-up or the deadline stops the relay at once, wherever it waits. */
+  scope: CallScope;
   settle(costMicrocents: bigint, usage: NormalizedUsage, details: Record<string, unknown>, breakdown: unknown): Promise<unknown>;
   onUpstreamError(): void;
 }
 
 export async function relayStream(o: RelayOptions): Promise<void> {
-  const { call, upstream, reply, abort } = o;
+  const { call, upstream, reply, scope } = o;
   const { m } = call;
   const tracker = createStreamTracker(m.provider, m.operation);
   const relay = createRelayFilter(m.provider, m.operation, call.clientAskedForUsage);
   const parser = new SseParser();
   const out = new PassThrough();
-
-  let clientGone = false;
-  const onClientClose = () => {
-    if (!reply.raw.writableFinished) {
-      clientGone = true;
-      abort.abort(new Error('client disconnected'));
-      // Nothing more can reach this client: free its socket now rather than when the pipe drains.
-      out.destroy();
-      reply.raw.destroy();
-    }
+  // Nothing more can reach a client that left: end our side quietly (destroying it would make
+  // Fastify report a premature close as an error) and let the socket go.
+  const onStop = () => {
+    out.end();
+    if (scope.clientGone) reply.raw.destroy();
   };
-  reply.raw.once('close', onClientClose);
-
-  const type = upstream.headers['content-type'];
-  reply
-    .status(upstream.statusCode)
-    .header('content-type', typeof type === 'string' ? type : 'text/event-stream')
-    .header('cache-control', 'no-cache')
-    .send(out);
+  scope.signal.addEventListener('abort', onStop, { once: true });
 
   let failure: Error | undefined;
   try {
+    if (scope.signal.aborted) throw scope.signal.reason;
+    const type = upstream.headers['content-type'];
+    reply
+      .status(upstream.statusCode)
+      .header('content-type', typeof type === 'string' ? type : 'text/event-stream')
+      .header('cache-control', 'no-cache')
+      .send(out);
     // The events of one upstream chunk arrived together and leave together: one write each.
     const pass = async (events: SseEvent[]) => {
       const parts: Buffer[] = [];
@@ -59,8 +55,8 @@ export async function relayStream(o: RelayOptions): Promise<void> {
         const bytes = relay(event);
         if (bytes) parts.push(bytes);
       }
-      if (parts.length === 0) return;
-      if (!out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) await once(out, 'drain', { signal: abort.signal });
+      if (parts.length === 0 || scope.signal.aborted) return;
+      if (!out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) await once(out, 'drain', { signal: scope.signal });
     };
     for await (const chunk of upstream.body) await pass(parser.push(chunk as Buffer));
     await pass(parser.flush());
@@ -69,29 +65,24 @@ export async function relayStream(o: RelayOptions): Promise<void> {
     for (const event of (err as { completedEvents?: SseEvent[] }).completedEvents ?? []) {
       tracker.onEvent(event);
       const bytes = relay(event);
-      if (bytes && !clientGone) out.write(bytes);
+      if (bytes && !scope.signal.aborted) out.write(bytes);
     }
     failure = err as Error;
-    if (!clientGone) o.onUpstreamError();
+    if (!scope.signal.aborted) o.onUpstreamError();
     upstream.body.destroy();
   } finally {
-    reply.raw.off('close', onClientClose);
+    scope.signal.removeEventListener('abort', onStop);
     // Settle before the client sees the end: a client that calls again at once finds its
     // budget already up to date.
-    await finish(o, tracker, failure, clientGone).finally(() => {
-      if (!out.destroyed) out.end();
+    await finish(o, tracker, failure).finally(() => {
+      if (!out.writableEnded) out.end();
     });
   }
 }
 
-async function finish(
-  o: RelayOptions,
-  tracker: ReturnType<typeof createStreamTracker>,
-  failure: Error | undefined,
-  clientGone: boolean,
-): Promise<void> {
-  const { call } = o;
-  const cutShort = clientGone ? 'client_disconnected' : failure ? 'upstream_stream_broken' : undefined;
+async function finish(o: RelayOptions, tracker: ReturnType<typeof createStreamTracker>, failure: Error | undefined): Promise<void> {
+  const { call, scope } = o;
+  const cutShort = scope.ended ?? (failure ? 'upstream_stream_broken' : undefined);
   // The provider accepted the call (it answered 200), so it bills at least the input even when
   // nothing was streamed; what was streamed is counted, never charged as zero.
   const settled = tracker.settle(call.estimate.inputTokens, {

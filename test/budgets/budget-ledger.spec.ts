@@ -122,6 +122,25 @@ describe('holds queued on one agent', () => {
     expect(rows[0].txs).toBeLessThan(15); // one agent at a time would take 20 (2 per agent)
   });
 
+  it('never fails a batch for one member: a hold its statement cannot take fails alone, the rest commit', async () => {
+    const agents = await Promise.all(Array.from({ length: 10 }, () => agentWithBudget(1_000)));
+    // Postgres refuses a NUL byte in text: a member that breaks any statement it is part of. It
+    // queues behind other holds, so it is taken together with theirs.
+    const first = agents.map((a) => hold(a, centsToMicrocents(1)));
+    const poison = ledger.hold({ tenantId: LOCAL_TENANT_ID, agentId: agents[9], runId: 'run-1', requestId: 'bad\u0000id', amountMicrocents: 1n, ttlSeconds: 60 });
+    const rest = agents.flatMap((a) => Array.from({ length: 29 }, () => hold(a, centsToMicrocents(1))));
+    const [poisoned, ...results] = await Promise.allSettled([poison, ...first, ...rest]);
+    expect(poisoned.status).toBe('rejected');
+    expect(results.map((r) => r.status === 'fulfilled' && r.value.ok)).toEqual(Array(300).fill(true));
+    for (const a of agents) expect(await budgetRow(a)).toMatchObject({ in_flight: 30 });
+  });
+
+  it('refuses a hold no budget could hold before any SQL', async () => {
+    const agentId = await agentWithBudget(100);
+    const r = await hold(agentId, 2n ** 63n);
+    expect(r).toEqual({ ok: false, reason: 'insufficient_budget', remainingMicrocents: centsToMicrocents(100) });
+  });
+
   it('refuses a burst for a deleted agent, every one', async () => {
     const agentId = await agentWithBudget(100);
     await t.http.delete(`/v1/agents/${agentId}`);

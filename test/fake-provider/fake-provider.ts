@@ -588,6 +588,8 @@ class FakeProviderServer implements FakeProvider {
       res.end(plan.frames.join('') + plan.trailer);
       return;
     }
+    // As the real APIs do, the status line and headers leave before the first event.
+    res.flushHeaders();
     void this.pump(call, b, plan);
   }
 
