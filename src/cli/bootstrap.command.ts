@@ -38,7 +38,10 @@ export const BOOTSTRAP_COMMAND: Command = {
     const name = stringOption(inv.values, 'name') ?? 'strict-budget-agent';
     const agent = await unwrap(client.POST('/v1/agents', { body: { name } }));
     const path = { agent_id: agent.agent_id };
-    const budget = await unwrap(client.POST('/v1/agents/{agent_id}/budget', { params: { path }, body: { hard_limit_cents: limit, topup_cents: topup } }));
+    // The seed's bootstrap printed the budget as `budget get` shows it: without what was credited.
+    const { requested_cents: _asked, applied_cents: _applied, applied_microcents: _exact, ...budget } = await unwrap(
+      client.POST('/v1/agents/{agent_id}/budget', { params: { path }, body: { hard_limit_cents: limit, topup_cents: topup } }),
+    );
     let run: CreatedRun | null = null;
     if (inv.values['create-run']) run = await unwrap(client.POST('/v1/agents/{agent_id}/runs', { params: { path }, body: {} }));
 

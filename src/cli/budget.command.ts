@@ -17,6 +17,22 @@ export function printBudget(io: CliIo, budget: Partial<Budget>, fallbackAgentId:
   printFields(io, budget, SEED_BUDGET_FIELDS);
 }
 
+/** What a set or top-up asked for and what the ceiling let through (SPEC §3). */
+export const CREDIT_FIELDS = ['requested_cents', 'applied_cents'] as const;
+
+/**
+ * `budget set` keeps the seed's output on stdout, byte for byte; when the hard limit stopped part
+ * of the top-up, a note on stderr says so rather than nothing.
+ */
+function noteCeiling(io: CliIo, credited: { requested_cents: number; applied_cents: number; topup?: number }): void {
+  if (credited.topup && credited.applied_cents < credited.requested_cents) {
+    io.err(
+      `note: requested_cents=${credited.requested_cents} applied_cents=${credited.applied_cents}: ` +
+        'remaining + reserved never exceeds the hard limit; raise --limit to hold more',
+    );
+  }
+}
+
 const set: Command = {
   name: 'budget set',
   summary: 'Set the hard limit (cents) and top up what is left, as the seed did.',
@@ -41,6 +57,7 @@ const set: Command = {
     );
     if (inv.values.json) printJson(inv.io, budget);
     else printBudget(inv.io, budget, agentId);
+    noteCeiling(inv.io, { ...budget, topup });
     return 0;
   },
 };
@@ -64,7 +81,8 @@ const get: Command = {
 
 const topup: Command = {
   name: 'budget topup',
-  summary: 'Add cents to what is left (never above the hard limit); the limit stays.',
+  summary: 'Add cents to what is left (remaining + reserved never above the hard limit); the limit stays.',
+  details: 'Prints what was asked (requested_cents) and what the hard limit let through (applied_cents).',
   options: { agent: AGENT, amount: { type: 'string', value: 'CENTS', description: 'cents to add (> 0)', required: true } },
   api: true,
   examples: ['spendguard budget topup --agent "$AGENT" --amount 250'],
@@ -76,7 +94,10 @@ const topup: Command = {
       client.POST('/v1/agents/{agent_id}/budget/topup', { params: { path: { agent_id: agentId } }, body: { amount_cents: amount } }),
     );
     if (inv.values.json) printJson(inv.io, budget);
-    else printBudget(inv.io, budget, agentId);
+    else {
+      printBudget(inv.io, budget, agentId);
+      printFields(inv.io, budget, CREDIT_FIELDS);
+    }
     return 0;
   },
 };

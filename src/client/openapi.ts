@@ -578,6 +578,36 @@ export interface components {
         CreateTenantDto: {
             name: string;
         };
+        CreditedBudgetDto_Output: {
+            /** Format: uuid */
+            agent_id: string;
+            /** @description the change in remaining, rounded toward zero; below requested_cents when the hard limit (a ceiling on remaining + reserved) stopped it */
+            applied_cents: number;
+            /** @description the exact change in remaining */
+            applied_microcents: string;
+            hard_limit_cents: number;
+            /** @description open reservations */
+            in_flight: number;
+            /** @description held by in-flight calls, rounded up */
+            locked_cents: number;
+            locked_expires_at: string | null;
+            /** @description run of the newest in-flight call, if any */
+            locked_run_id: string | null;
+            /** @description whole cents, rounded down */
+            remaining_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            remaining_microcents: string;
+            /** @description what the request asked to add to remaining (seed arithmetic: the first set asks for topup_cents, or the limit) */
+            requested_cents: number;
+            /** @description held by in-flight calls, rounded up */
+            reserved_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            reserved_microcents: string;
+            /** @description lifetime spend, rounded up */
+            spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            spent_microcents: string;
+        };
         /** @description An error; extra top-level fields help, e.g. required_cents on a 402 */
         Error: {
             /** @description the message (the seed's clients read this) */
@@ -1183,13 +1213,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the budget after the seed's arithmetic */
+            /** @description the budget after the seed's arithmetic, with what was asked and applied */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BudgetDto_Output"];
+                    "application/json": components["schemas"]["CreditedBudgetDto_Output"];
                 };
             };
         };
@@ -1227,13 +1257,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the budget after the top-up (remaining is capped at the limit) */
+            /** @description the budget after the top-up: remaining + reserved never exceeds the hard limit, so applied_cents may be less than requested */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BudgetDto_Output"];
+                    "application/json": components["schemas"]["CreditedBudgetDto_Output"];
                 };
             };
         };

@@ -72,6 +72,21 @@ describe('spendguard run and ledger', () => {
   });
 });
 
+describe('spendguard budget and the hard-limit ceiling (SPEC §3)', () => {
+  it('topup prints what was asked and what was applied; set keeps the seed output and notes a cut top-up on stderr', async () => {
+    const agent = (await s.http.post('/v1/agents', { name: 'ceiling-cli' })).body.agent_id;
+    const set = await spendguard(['budget', 'set', '--agent', agent, '--limit', '5000', '--topup', '5000'], env());
+    expect(set.stderr).toBe('');
+    const topup = await spendguard(['budget', 'topup', '--agent', agent, '--amount', '250'], env());
+    expect(topup.code).toBe(0);
+    expect(fields(topup.stdout)).toMatchObject({ remaining_cents: '5000', requested_cents: '250', applied_cents: '0' });
+    const again = await spendguard(['budget', 'set', '--agent', agent, '--limit', '5000', '--topup', '250'], env());
+    expect(again.code).toBe(0);
+    expect(Object.keys(fields(again.stdout))).toEqual(['agent_id', 'hard_limit_cents', 'remaining_cents', 'locked_cents', 'locked_run_id', 'locked_expires_at']);
+    expect(again.stderr).toMatch(/^note: requested_cents=250 applied_cents=0: remaining \+ reserved never exceeds the hard limit/);
+  });
+});
+
 describe('spendguard bootstrap (the seed bootstrap script)', () => {
   it('checks health, creates the agent, sets the budget, and prints what the job needs', async () => {
     const res = await spendguard(['bootstrap', '--name', 'my-agent', '--limit', '5000', '--topup', '5000'], env());
