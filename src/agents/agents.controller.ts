@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { TenantAuth } from '../auth/auth-context';
 import { CurrentAuth } from '../auth/auth.decorators';
-import { AgentDeletedDto, AgentDto, AgentListDto, CreateAgentDto, ListAgentsQueryDto, UpdateAgentDto } from './agent.dto';
+import { AgentDeletedDto, AgentDto, AgentListDto, CreateAgentDto, ListAgentsQueryDto, PutAgentDto, UpdateAgentDto } from './agent.dto';
 import { AgentsService } from './agents.service';
 
 @ApiTags('agents')
@@ -28,6 +29,19 @@ export class AgentsController {
   @ZodResponse({ status: 200, type: AgentDto })
   get(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string) {
     return this.agents.get(auth, agentId);
+  }
+
+  @Put(':agent_id')
+  @ZodResponse({ status: 200, type: AgentDto, description: 'the agent, created (201) or updated (200) under this id' })
+  async put(
+    @CurrentAuth() auth: TenantAuth,
+    @Param('agent_id') agentId: string,
+    @Body() body: PutAgentDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { created, agent } = await this.agents.put(auth, agentId, body);
+    if (created) reply.status(201);
+    return agent;
   }
 
   @Patch(':agent_id')

@@ -1,16 +1,18 @@
 // Agent CRUD. An agent belongs to one tenant; another tenant's agent is "not found".
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { TenantAuth } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
-import { isUuid } from '../common/http/ids';
+import { AGENT_ID_RE, agentIdSchema } from '../common/http/ids';
 import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/config.schema';
 import { PrismaService } from '../database/prisma.service';
-import { Agent } from '../generated/prisma/client';
-import { AgentDto, AgentListDto, CreateAgentDto, ListAgentsQueryDto, UpdateAgentDto } from './agent.dto';
+import { Agent, Prisma } from '../generated/prisma/client';
+import { AgentDto, AgentListDto, CreateAgentDto, ListAgentsQueryDto, PutAgentDto, UpdateAgentDto } from './agent.dto';
 
-const cursorShape = z.tuple([cursorTimestamp, z.uuid()]);
+const cursorShape = z.tuple([cursorTimestamp, agentIdSchema]);
 
 export type Concurrency = 'exclusive' | 'parallel';
 
@@ -30,6 +32,8 @@ export function toAgentResponse(agent: Agent): AgentDto {
  * (ProxyService), so a PATCH elsewhere applies to the next call whatever this says.
  */
 const CONCURRENCY_HINT_MS = 60_000;
+/** Page size of a list that names a cursor but no limit. */
+const DEFAULT_LIST_PAGE = 50;
 const MAX_CACHED_AGENTS = 50_000;
 
 @Injectable()
@@ -37,7 +41,10 @@ export class AgentsService {
   private readonly concurrencyHints = new Map<string, { concurrency: Concurrency; until: number }>();
   private readonly concurrencyReads = new Map<string, Promise<Concurrency>>();
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** The concurrency mode of a live agent, read from the database (one read at a time per agent); 404 otherwise. */
   concurrencyOf(auth: TenantAuth, agentId: string): Promise<Concurrency> {
@@ -66,15 +73,57 @@ export class AgentsService {
     this.concurrencyHints.set(`${auth.tenantId}:${agentId}`, { concurrency, until: Date.now() + CONCURRENCY_HINT_MS });
   }
 
+  /** A new agent, with the client's id or a UUID; 409 when the tenant already has that id. */
   async create(auth: TenantAuth, body: CreateAgentDto): Promise<AgentDto> {
-    const agent = await this.prisma.agent.create({
-      data: { id: randomUUID(), tenantId: auth.tenantId, name: body.name ?? null, concurrency: body.concurrency ?? 'exclusive' },
-    });
-    this.noteConcurrency(auth, agent.id, agent.concurrency as Concurrency);
-    return toAgentResponse(agent);
+    const id = body.agent_id ?? randomUUID();
+    try {
+      const agent = await this.prisma.agent.create({
+        data: { id, tenantId: auth.tenantId, name: body.name ?? null, concurrency: body.concurrency ?? 'exclusive' },
+      });
+      this.noteConcurrency(auth, agent.id, agent.concurrency as Concurrency);
+      return toAgentResponse(agent);
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        throw new ApiError('agent_exists', `agent ${id} already exists; PUT /v1/agents/${id} creates or updates by id`);
+      }
+      throw err;
+    }
   }
 
+  /** PUT by id (for CI): creates the agent when the tenant has none with this id, else updates it. */
+  async put(auth: TenantAuth, agentId: string, body: PutAgentDto): Promise<{ created: boolean; agent: AgentDto }> {
+    if (!AGENT_ID_RE.test(agentId)) throw new ApiError('validation_failed', 'agent ids are 1-128 characters of A-Z a-z 0-9 . _ : -');
+    const existing = await this.prisma.agent.findFirst({ where: { id: agentId, tenantId: auth.tenantId } });
+    if (existing?.deletedAt) throw new ApiError('agent_not_found', `agent ${agentId} was deleted; its id stays with its ledger`);
+    if (existing) {
+      if (body.name === undefined && body.concurrency === undefined) return { created: false, agent: toAgentResponse(existing) };
+      return { created: false, agent: await this.update(auth, agentId, body) };
+    }
+    const { created, agent } = await this.ensure(auth, agentId, body);
+    return { created, agent: toAgentResponse(agent) };
+  }
+
+  /**
+   * The agent with this id, created if the tenant has none (the seed's store made a budget's
+   * agent on first use). Two concurrent first uses make one agent.
+   */
+  async ensure(auth: TenantAuth, agentId: string, fields: PutAgentDto = {}): Promise<{ created: boolean; agent: Agent }> {
+    if (!AGENT_ID_RE.test(agentId)) throw new ApiError('agent_not_found', `agent ${agentId} not found`);
+    const inserted = await this.prisma.agent.createMany({
+      data: [{ id: agentId, tenantId: auth.tenantId, name: fields.name ?? null, concurrency: fields.concurrency ?? 'exclusive' }],
+      skipDuplicates: true,
+    });
+    const agent = await this.require(auth, agentId);
+    this.noteConcurrency(auth, agentId, agent.concurrency as Concurrency);
+    return { created: inserted.count === 1, agent };
+  }
+
+  /**
+   * A page of agents; without limit and cursor, every agent up to CAP_LIST_MAX (the seed listed
+   * them all, and its clients never paged), with next_cursor set only past that.
+   */
   async list(auth: TenantAuth, query: ListAgentsQueryDto): Promise<AgentListDto> {
+    const limit = query.limit ?? (query.cursor ? DEFAULT_LIST_PAGE : this.config.listMax);
     const after = query.cursor ? decodeCursor(query.cursor, cursorShape) : undefined;
     const rows = await this.prisma.agent.findMany({
       where: {
@@ -85,9 +134,9 @@ export class AgentsService {
           : {}),
       },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: query.limit + 1,
+      take: limit + 1,
     });
-    const { items, next_cursor } = page(rows, query.limit, (a) => encodeCursor([a.createdAt.toISOString(), a.id]));
+    const { items, next_cursor } = page(rows, limit, (a) => encodeCursor([a.createdAt.toISOString(), a.id]));
     return { agents: items.map(toAgentResponse), next_cursor };
   }
 
@@ -98,7 +147,7 @@ export class AgentsService {
   async update(auth: TenantAuth, agentId: string, body: UpdateAgentDto): Promise<AgentDto> {
     await this.require(auth, agentId);
     const agent = await this.prisma.agent.update({
-      where: { id: agentId },
+      where: { tenantId_id: { tenantId: auth.tenantId, id: agentId } },
       data: { ...(body.name !== undefined ? { name: body.name } : {}), ...(body.concurrency ? { concurrency: body.concurrency } : {}) },
     });
     this.noteConcurrency(auth, agentId, agent.concurrency as Concurrency);
@@ -108,14 +157,14 @@ export class AgentsService {
   /** Soft delete: the agent stops spending; its budget, runs and ledger stay readable. */
   async remove(auth: TenantAuth, agentId: string): Promise<{ agent_id: string; deleted: true }> {
     await this.require(auth, agentId);
-    await this.prisma.agent.updateMany({ where: { id: agentId, deletedAt: null }, data: { deletedAt: new Date() } });
+    await this.prisma.agent.updateMany({ where: { tenantId: auth.tenantId, id: agentId, deletedAt: null }, data: { deletedAt: new Date() } });
     return { agent_id: agentId, deleted: true };
   }
 
   /** The caller's agent, or 404 for an unknown id, another tenant's agent, or (unless allowed) a deleted one. */
   async require(auth: TenantAuth, agentId: string, opts: { allowDeleted?: boolean } = {}): Promise<Agent> {
-    const agent = isUuid(agentId)
-      ? await this.prisma.agent.findFirst({ where: { id: agentId, tenantId: auth.tenantId } })
+    const agent = AGENT_ID_RE.test(agentId)
+      ? await this.prisma.agent.findUnique({ where: { tenantId_id: { tenantId: auth.tenantId, id: agentId } } })
       : null;
     if (!agent) throw new ApiError('agent_not_found', `agent ${agentId} not found`);
     if (agent.deletedAt && !opts.allowDeleted) {

@@ -210,8 +210,8 @@ export class BudgetLedgerRepository implements ReservationLedger {
   private async whyNoHold(tenantId: string, agentId: string): Promise<Exclude<HoldResult, Taken>> {
     const { rows } = await this.pool.query(
       `SELECT a.deleted_at, b.remaining_microcents
-         FROM agents a LEFT JOIN budgets b ON b.agent_id = a.id
-        WHERE a.id = $1::uuid AND a.tenant_id = $2::uuid`,
+         FROM agents a LEFT JOIN budgets b ON b.tenant_id = a.tenant_id AND b.agent_id = a.id
+        WHERE a.id = $1 AND a.tenant_id = $2::uuid`,
       [agentId, tenantId],
     );
     if (rows.length === 0 || rows[0].deleted_at) return { ok: false, reason: 'agent_not_found' };
@@ -319,11 +319,11 @@ export class BudgetLedgerRepository implements ReservationLedger {
       const inserted = await db.query(
         `INSERT INTO budgets (agent_id, tenant_id, hard_limit_microcents, credited_microcents, remaining_microcents,
                               reserved_microcents, spent_microcents, in_flight)
-         VALUES ($1::uuid, $2::uuid, 0, 0, 0, 0, 0, 0) ON CONFLICT (agent_id) DO NOTHING`,
+         VALUES ($1, $2::uuid, 0, 0, 0, 0, 0, 0) ON CONFLICT (tenant_id, agent_id) DO NOTHING`,
         [agentId, tenantId],
       );
       const first = inserted.rowCount === 1;
-      const { remaining, reserved } = await this.lockFigures(db, agentId);
+      const { remaining, reserved } = await this.lockFigures(db, tenantId, agentId);
       const requested = first ? (topupMicrocents > 0n ? topupMicrocents : hardLimitMicrocents) : topupMicrocents;
       const target = first ? requested : remaining + topupMicrocents;
       const next = maxBig(minBig(target, hardLimitMicrocents - reserved), minBig(remaining, 0n));
@@ -343,7 +343,7 @@ export class BudgetLedgerRepository implements ReservationLedger {
     return this.transaction(async (db) => {
       const row = await db.query(
         `SELECT remaining_microcents, reserved_microcents, hard_limit_microcents FROM budgets
-          WHERE agent_id = $1::uuid AND tenant_id = $2::uuid FOR UPDATE`,
+          WHERE agent_id = $1 AND tenant_id = $2::uuid FOR UPDATE`,
         [agentId, tenantId],
       );
       if (row.rowCount === 0) return null;
@@ -362,10 +362,11 @@ export class BudgetLedgerRepository implements ReservationLedger {
   async get(tenantId: string, agentId: string): Promise<BudgetRow | null> {
     const { rows } = await this.pool.query(
       `SELECT b.*,
-              (SELECT run_id FROM reservations r WHERE r.agent_id = b.agent_id AND r.status = 'open'
+              (SELECT run_id FROM reservations r WHERE r.tenant_id = b.tenant_id AND r.agent_id = b.agent_id AND r.status = 'open'
                 ORDER BY r.created_at DESC LIMIT 1) AS locked_run_id,
-              (SELECT max(expires_at) FROM reservations r WHERE r.agent_id = b.agent_id AND r.status = 'open') AS locked_expires_at
-         FROM budgets b WHERE b.agent_id = $1::uuid AND b.tenant_id = $2::uuid`,
+              (SELECT max(expires_at) FROM reservations r
+                WHERE r.tenant_id = b.tenant_id AND r.agent_id = b.agent_id AND r.status = 'open') AS locked_expires_at
+         FROM budgets b WHERE b.agent_id = $1 AND b.tenant_id = $2::uuid`,
       [agentId, tenantId],
     );
     if (rows.length === 0) return null;
@@ -383,8 +384,11 @@ export class BudgetLedgerRepository implements ReservationLedger {
     };
   }
 
-  private async lockFigures(db: PoolClient, agentId: string): Promise<{ remaining: bigint; reserved: bigint }> {
-    const { rows } = await db.query('SELECT remaining_microcents, reserved_microcents FROM budgets WHERE agent_id = $1::uuid FOR UPDATE', [agentId]);
+  private async lockFigures(db: PoolClient, tenantId: string, agentId: string): Promise<{ remaining: bigint; reserved: bigint }> {
+    const { rows } = await db.query(
+      'SELECT remaining_microcents, reserved_microcents FROM budgets WHERE tenant_id = $1::uuid AND agent_id = $2 FOR UPDATE',
+      [tenantId, agentId],
+    );
     return { remaining: BigInt(rows[0].remaining_microcents), reserved: BigInt(rows[0].reserved_microcents) };
   }
 
@@ -401,12 +405,12 @@ export class BudgetLedgerRepository implements ReservationLedger {
     await db.query(
       `UPDATE budgets SET hard_limit_microcents = $2::bigint, credited_microcents = credited_microcents + $3::bigint,
               remaining_microcents = $4::bigint, updated_at = now()
-        WHERE agent_id = $1::uuid`,
-      [agentId, hardLimitMicrocents.toString(), deltaMicrocents.toString(), remainingMicrocents.toString()],
+        WHERE agent_id = $1 AND tenant_id = $5::uuid`,
+      [agentId, hardLimitMicrocents.toString(), deltaMicrocents.toString(), remainingMicrocents.toString(), tenantId],
     );
     await db.query(
       `INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents, details)
-       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4::bigint, $5::bigint, $6::jsonb)`,
+       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4::bigint, $5::bigint, $6::jsonb)`,
       [tenantId, agentId, kind, deltaMicrocents.toString(), remainingMicrocents.toString(), JSON.stringify(details)],
     );
   }

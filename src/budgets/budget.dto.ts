@@ -1,5 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+import { SEED_DETAIL } from '../common/errors/seed-details';
+import { agentIdSchema } from '../common/http/ids';
 import { MAX_CENTS } from '../common/money';
 import { pageQuerySchema } from '../common/http/pagination';
 import { isoDateTime, stringOrNull } from '../common/http/schemas';
@@ -7,10 +9,22 @@ import { isoDateTime, stringOrNull } from '../common/http/schemas';
 const cents = z.number().int().max(MAX_CENTS);
 const microcents = z.string().regex(/^-?\d+$/).describe('exact integer microcents (1 cent = 1,000,000), as a string');
 
+// The seed's messages for a missing or non-integer limit and a bad top-up (its clients match `detail`).
 export const setBudgetSchema = z
   .object({
-    hard_limit_cents: cents.positive().describe('the cap: remaining never exceeds it'),
-    topup_cents: cents.nonnegative().optional().describe('added to remaining, up to the cap (seed arithmetic)'),
+    hard_limit_cents: z
+      .number({ error: SEED_DETAIL.limitRequired })
+      .int(SEED_DETAIL.limitRequired)
+      .gt(0, SEED_DETAIL.limitPositive)
+      .max(MAX_CENTS)
+      .describe('the cap: remaining + reserved never exceeds it'),
+    topup_cents: z
+      .number({ error: SEED_DETAIL.topupInt })
+      .int(SEED_DETAIL.topupInt)
+      .min(0, SEED_DETAIL.topupNonNegative)
+      .max(MAX_CENTS)
+      .optional()
+      .describe('added to remaining, up to the cap (seed arithmetic)'),
   })
   .strict();
 
@@ -18,7 +32,7 @@ export const topupSchema = z.object({ amount_cents: cents.positive() }).strict()
 
 export const budgetSchema = z
   .object({
-    agent_id: z.uuid(),
+    agent_id: agentIdSchema,
     hard_limit_cents: z.number().int(),
     remaining_cents: z.number().int().describe('whole cents, rounded down'),
     locked_run_id: stringOrNull.describe('run of the newest in-flight call, if any'),

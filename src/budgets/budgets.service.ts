@@ -47,8 +47,9 @@ export class BudgetsService {
     private readonly prisma: PrismaService,
   ) {}
 
+  /** The seed's budget set; on an id the tenant has no agent for, it makes the agent, as the seed's store did. */
   async set(auth: TenantAuth, agentId: string, body: SetBudgetDto): Promise<CreditedBudgetDto> {
-    await this.agents.require(auth, agentId);
+    await this.agents.ensure(auth, agentId);
     const credited = await this.ledger.setLimit(
       auth.tenantId,
       agentId,

@@ -22,7 +22,7 @@ r AS (
          GREATEST(r.hold - $3::bigint, 0) AS unused, GREATEST($3::bigint - r.hold, 0) AS over,
          LEAST(GREATEST(r.hold - $3::bigint, 0),
                GREATEST(b.hard_limit_microcents - (b.reserved_microcents - r.hold) - b.remaining_microcents, 0)) AS applied
-    FROM budgets b JOIN r ON b.agent_id = r.agent_id
+    FROM budgets b JOIN r ON b.tenant_id = $2::uuid AND b.agent_id = r.agent_id
      FOR UPDATE OF b
 ), b AS (
   UPDATE budgets
@@ -33,7 +33,7 @@ r AS (
          in_flight = in_flight - 1,
          updated_at = now()
     FROM cur
-   WHERE budgets.agent_id = cur.agent_id
+   WHERE budgets.tenant_id = $2::uuid AND budgets.agent_id = cur.agent_id
   RETURNING budgets.remaining_microcents AS remaining_after, cur.*
 ), l AS (
   INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents,

@@ -12,20 +12,20 @@ WITH b AS (
          in_flight = in_flight + 1,
          updated_at = now()
     FROM agents a
-   WHERE budgets.agent_id = $3::uuid AND budgets.tenant_id = $2::uuid AND budgets.remaining_microcents >= $5::bigint
-     AND a.id = $3::uuid AND a.deleted_at IS NULL
+   WHERE budgets.tenant_id = $2::uuid AND budgets.agent_id = $3 AND budgets.remaining_microcents >= $5::bigint
+     AND a.tenant_id = $2::uuid AND a.id = $3 AND a.deleted_at IS NULL
   RETURNING budgets.remaining_microcents, a.concurrency
 ), run AS (
-  INSERT INTO runs (agent_id, id, tenant_id) SELECT $3::uuid, $4, $2::uuid FROM b
+  INSERT INTO runs (agent_id, id, tenant_id) SELECT $3, $4, $2::uuid FROM b
   ON CONFLICT DO NOTHING
 ), r AS (
   INSERT INTO reservations (id, tenant_id, agent_id, run_id, request_id, amount_microcents, status, provider, model, expires_at)
-  SELECT $1::uuid, $2::uuid, $3::uuid, $4, $6, $5::bigint, 'open', $7, $8, now() + make_interval(secs => $9::int)
+  SELECT $1::uuid, $2::uuid, $3, $4, $6, $5::bigint, 'open', $7, $8, now() + make_interval(secs => $9::int)
     FROM b
 ), l AS (
   INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents,
                               reservation_id, run_id, request_id, provider, model)
-  SELECT gen_random_uuid(), $2::uuid, $3::uuid, 'reserve', -$5::bigint, b.remaining_microcents, $1::uuid, $4, $6, $7, $8
+  SELECT gen_random_uuid(), $2::uuid, $3, 'reserve', -$5::bigint, b.remaining_microcents, $1::uuid, $4, $6, $7, $8
     FROM b
 )
 SELECT remaining_microcents, concurrency FROM b`;

@@ -26,14 +26,14 @@ SELECT b.agent_id,
            COALESCE(-sum(amount_microcents) FILTER (WHERE kind IN ('reserve', 'release')), 0)
              + COALESCE(sum(amount_microcents) FILTER (WHERE kind IN ('settle', 'expire')), 0) AS reserved,
            -sum(amount_microcents) FILTER (WHERE kind IN ('settle', 'expire', 'overrun')) AS spent
-      FROM ledger_entries e WHERE e.agent_id = b.agent_id
+      FROM ledger_entries e WHERE e.tenant_id = b.tenant_id AND e.agent_id = b.agent_id
   ) l ON true
   LEFT JOIN LATERAL (
-    SELECT sum(amount_microcents) AS open_holds FROM reservations r WHERE r.agent_id = b.agent_id AND r.status = 'open'
+    SELECT sum(amount_microcents) AS open_holds FROM reservations r WHERE r.tenant_id = b.tenant_id AND r.agent_id = b.agent_id AND r.status = 'open'
   ) o ON true`;
 
 export async function checkLedgerInvariant(pool: Pool, agentId?: string): Promise<InvariantReport[]> {
-  const { rows } = await pool.query(agentId ? `${SQL} WHERE b.agent_id = $1::uuid` : SQL, agentId ? [agentId] : []);
+  const { rows } = await pool.query(agentId ? `${SQL} WHERE b.agent_id = $1` : SQL, agentId ? [agentId] : []);
   return rows.map((r) => {
     const row = {
       credited: String(r.credited_microcents),

@@ -74,7 +74,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["AgentsController_get"];
-        put?: never;
+        put: operations["AgentsController_put"];
         post?: never;
         delete: operations["AgentsController_remove"];
         options?: never;
@@ -433,13 +433,11 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AgentDeletedDto_Output: {
-            /** Format: uuid */
             agent_id: string;
             /** @constant */
             deleted: true;
         };
         AgentDto_Output: {
-            /** Format: uuid */
             agent_id: string;
             /**
              * @description exclusive: one in-flight call at a time (the seed model); parallel: reservations alone hold the cap
@@ -453,7 +451,6 @@ export interface components {
         };
         AgentListDto_Output: {
             agents: {
-                /** Format: uuid */
                 agent_id: string;
                 /**
                  * @description exclusive: one in-flight call at a time (the seed model); parallel: reservations alone hold the cap
@@ -493,7 +490,6 @@ export interface components {
             next_cursor: string | null;
         };
         BudgetDto_Output: {
-            /** Format: uuid */
             agent_id: string;
             hard_limit_cents: number;
             /** @description open reservations */
@@ -517,6 +513,8 @@ export interface components {
             spent_microcents: string;
         };
         CreateAgentDto: {
+            /** @description your own id for the agent (default: a UUID); 409 if the tenant already has it */
+            agent_id?: string;
             /**
              * @description exclusive: one in-flight call at a time (the seed model); parallel: reservations alone hold the cap
              * @enum {string}
@@ -547,7 +545,6 @@ export interface components {
             secret: string;
         };
         CreatedRunDto_Output: {
-            /** Format: uuid */
             agent_id: string;
             /** Format: date-time */
             created_at: string;
@@ -579,7 +576,6 @@ export interface components {
             name: string;
         };
         CreditedBudgetDto_Output: {
-            /** Format: uuid */
             agent_id: string;
             /** @description the change in remaining, rounded toward zero; below requested_cents when the hard limit (a ceiling on remaining + reserved) stopped it */
             applied_cents: number;
@@ -716,6 +712,14 @@ export interface components {
                 updated_at: string;
             }[];
         };
+        PutAgentDto: {
+            /**
+             * @description exclusive: one in-flight call at a time (the seed model); parallel: reservations alone hold the cap
+             * @enum {string}
+             */
+            concurrency?: "exclusive" | "parallel";
+            name?: string | null;
+        };
         PutProviderKeyDto: {
             api_key: string;
         };
@@ -741,7 +745,6 @@ export interface components {
             status: "ok" | "unavailable";
         };
         RunDto_Output: {
-            /** Format: uuid */
             agent_id: string;
             /** @description metered calls that took a hold */
             call_count: number;
@@ -761,7 +764,6 @@ export interface components {
         RunListDto_Output: {
             next_cursor: string | null;
             runs: {
-                /** Format: uuid */
                 agent_id: string;
                 /** @description metered calls that took a hold */
                 call_count: number;
@@ -780,7 +782,7 @@ export interface components {
             }[];
         };
         SetBudgetDto: {
-            /** @description the cap: remaining never exceeds it */
+            /** @description the cap: remaining + reserved never exceeds it */
             hard_limit_cents: number;
             /** @description added to remaining, up to the cap (seed arithmetic) */
             topup_cents?: number;
@@ -942,6 +944,7 @@ export interface operations {
                 cursor?: string;
                 /** @description include deleted agents (default false) */
                 include_deleted?: "true" | "false";
+                /** @description page size, 1 to 500; without limit and cursor every agent comes back (up to CAP_LIST_MAX) */
                 limit?: string;
             };
             header?: never;
@@ -1049,6 +1052,50 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentDto_Output"];
+                };
+            };
+        };
+    };
+    AgentsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutAgentDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the agent, created (201) or updated (200) under this id */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -64,6 +64,7 @@ export const envSchema = z.object({
   CAP_MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
   CAP_LOCK_TTL_MS: int(1_000, 600_000, 30_000),
   CAP_SETTLE_GRACE_MS: int(100, 600_000, 5_000),
+  CAP_LIST_MAX: int(1, 1_000_000, 10_000),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url(['https:', 'http:']),
   XAI_API_KEY: optionalString,
@@ -96,6 +97,8 @@ export interface AppConfig {
   sweepIntervalSeconds: number;
   maxBodyBytes: number;
   idempotencyTtlSeconds: number;
+  /** `GET /v1/agents` without limit or cursor returns every agent up to this many (the seed's list). */
+  listMax: number;
   keyCacheTtlMs: number;
   /** Failed authentications allowed per client address per window before 429 (0: no limit). */
   authFailureLimit: number;

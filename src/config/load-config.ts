@@ -59,6 +59,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweepIntervalSeconds: e.CAP_SWEEP_INTERVAL_SECONDS,
     maxBodyBytes: e.CAP_MAX_BODY_BYTES,
     idempotencyTtlSeconds: e.CAP_IDEMPOTENCY_TTL_SECONDS,
+    listMax: e.CAP_LIST_MAX,
     keyCacheTtlMs: e.CAP_KEY_CACHE_TTL_MS,
     authFailureLimit: e.CAP_AUTH_FAILURE_LIMIT,
     authFailureWindowSeconds: e.CAP_AUTH_FAILURE_WINDOW_SECONDS,

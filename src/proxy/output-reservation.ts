@@ -6,6 +6,7 @@ import { TenantAuth } from '../auth/auth-context';
 import { BudgetLedgerRepository } from '../budgets/budget-ledger.repository';
 import { Reservation } from '../budgets/reservation';
 import { ApiError } from '../common/errors/api-error';
+import { SEED_DETAIL } from '../common/errors/seed-details';
 import { MAX_MICROCENTS, microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
 import {
   affordableOutputTokens,
@@ -70,7 +71,8 @@ export async function reserveForCall(
       });
       if (!decision.ok) {
         if (decision.reason === 'invalid_requested_cap') {
-          throw new ApiError('validation_failed', 'the output token cap must be a positive whole number');
+          const field = m.operation === 'responses' ? 'max_output_tokens' : 'max_tokens';
+          throw new ApiError('validation_failed', 'the output token cap must be a positive whole number', {}, {}, field === 'max_tokens' ? SEED_DETAIL.maxTokens : SEED_DETAIL.maxOutputTokens);
         }
         throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? opts.defaultMaxTokens), remaining);
       }
@@ -116,10 +118,21 @@ export async function reserveForCall(
 
 function insufficient(card: PriceCard, estimate: InputEstimate, extras: HoldExtras, capTokens: number, remaining?: bigint): ApiError {
   const required = worstCaseHoldMicrocents(card, estimate.inputTokens, capTokens, extras);
-  return new ApiError('insufficient_budget', 'insufficient budget for this call: top up or raise the limit', {
-    required_cents: microcentsToCentsCeil(required),
-    ...(remaining !== undefined ? { remaining_cents: microcentsToCentsFloor(remaining) } : {}),
-  });
+  // The seed told apart a prompt that alone does not fit from an answer that cannot get one token.
+  const inputAlone = worstCaseHoldMicrocents(card, estimate.inputTokens, 0, extras);
+  const inputDoesNotFit = inputAlone > (remaining ?? MAX_MICROCENTS);
+  return new ApiError(
+    'insufficient_budget',
+    inputDoesNotFit
+      ? 'insufficient budget for the request input alone: top up or raise the limit'
+      : 'insufficient budget for this call: top up or raise the limit',
+    {
+      required_cents: microcentsToCentsCeil(required),
+      ...(remaining !== undefined ? { remaining_cents: microcentsToCentsFloor(remaining) } : {}),
+    },
+    {},
+    inputDoesNotFit ? SEED_DETAIL.insufficientInput : SEED_DETAIL.insufficient,
+  );
 }
 
 const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);

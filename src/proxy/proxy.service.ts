@@ -10,7 +10,8 @@ import { TenantAuth } from '../auth/auth-context';
 import { BudgetLedgerRepository, Finalized } from '../budgets/budget-ledger.repository';
 import { Reservation } from '../budgets/reservation';
 import { ApiError } from '../common/errors/api-error';
-import { isUuid } from '../common/http/ids';
+import { providerFailedDetail, unknownModelDetail } from '../common/errors/seed-details';
+import { AGENT_ID_RE } from '../common/http/ids';
 import { microcentsToCentsCeil, microcentsToCentsFloor } from '../common/money';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
@@ -86,9 +87,15 @@ export class ProxyService {
     const active = this.pricing.require();
     const card = findCard(active.table, m.provider, m.model);
     if (!card) {
-      throw new ApiError('unknown_model', `model '${m.model}' has no price for provider ${m.provider}; nothing was reserved`);
+      throw new ApiError(
+        'unknown_model',
+        `model '${m.model}' has no price for provider ${m.provider}; nothing was reserved`,
+        {},
+        {},
+        unknownModelDetail(m.provider, m.model),
+      );
     }
-    if (!isUuid(m.agentId)) throw new ApiError('agent_not_found', `agent ${m.agentId} not found`);
+    if (!AGENT_ID_RE.test(m.agentId)) throw new ApiError('agent_not_found', `agent ${m.agentId} not found`);
     const key = await this.upstream.apiKey(auth.tenantId, m.provider);
     const estimate = estimateInputTokens({ provider: m.provider, operation: m.operation, model: m.model, body: m.body });
 
@@ -224,10 +231,14 @@ export class ProxyService {
       if (res.statusCode >= 500) {
         await reservation.release({ reason: 'upstream_error', upstream_status: res.statusCode });
         this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'status_5xx' });
-        throw new ApiError('upstream_error', `${m.provider} answered ${res.statusCode}; the hold was released`, {
-          upstream_status: res.statusCode,
-          upstream_body: bytes.toString('utf8').slice(0, 2_000),
-        });
+        const said = bytes.toString('utf8').slice(0, 2_000);
+        throw new ApiError(
+          'upstream_error',
+          `${m.provider} answered ${res.statusCode}; the hold was released`,
+          { upstream_status: res.statusCode, upstream_body: said },
+          {},
+          providerFailedDetail(m.provider, `${res.statusCode} ${said}`),
+        );
       }
       if (res.statusCode >= 400) {
         // The provider refused the request: nothing was produced, pass its answer through.
@@ -312,8 +323,8 @@ export class ProxyService {
     const kind = this.failureKind(err, scope);
     this.metrics.upstreamErrors.inc({ provider: m.provider, kind });
     return kind === 'timeout'
-      ? new ApiError('upstream_timeout', `${m.provider} did not answer in time; the hold was released`)
-      : new ApiError('upstream_error', `could not reach ${m.provider}: ${err.message}; the hold was released`);
+      ? new ApiError('upstream_timeout', `${m.provider} did not answer in time; the hold was released`, {}, {}, providerFailedDetail(m.provider, 'timed out'))
+      : new ApiError('upstream_error', `could not reach ${m.provider}: ${err.message}; the hold was released`, {}, {}, providerFailedDetail(m.provider, err.message));
   }
 }
 

@@ -1,6 +1,7 @@
 // From an HTTP request on one of the metered routes to a MeteredRequest: which agent, run,
 // provider, operation and model; or a clear 400/404 before anything is reserved.
 import { ApiError } from '../common/errors/api-error';
+import { SEED_DETAIL } from '../common/errors/seed-details';
 import { RUN_ID_RE } from '../common/http/ids';
 import { MeteredOperation } from '../pricing/estimator';
 import { isProvider, Provider } from '../pricing/price-card';
@@ -32,7 +33,7 @@ export const MAX_BODY_DEPTH = 256;
 
 function objectBody(body: unknown): Json {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError('validation_failed', 'the request body must be a JSON object');
+    throw new ApiError('validation_failed', 'the request body must be a JSON object', {}, {}, SEED_DETAIL.invalidBody);
   }
   if (depthExceeds(body, MAX_BODY_DEPTH)) {
     throw new ApiError('validation_failed', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
@@ -68,9 +69,17 @@ function clampFrom(headers: Headers): boolean {
 function modelFrom(body: Json): string {
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0 || model.length > 256) {
-    throw new ApiError('validation_failed', 'the request body needs a "model" string');
+    throw new ApiError('validation_failed', 'the request body needs a "model" string', {}, {}, SEED_DETAIL.modelRequired);
   }
   return model;
+}
+
+/** The seed refused a temperature that is not a number before anything was held; so do we. */
+function checkTemperature(body: Json): void {
+  const t = body.temperature ?? (body.generationConfig as Json | undefined)?.temperature;
+  if (t !== undefined && t !== null && typeof t !== 'number') {
+    throw new ApiError('validation_failed', 'temperature must be a number', {}, {}, SEED_DETAIL.temperature);
+  }
 }
 
 export function buildMeteredRequest(input: {
@@ -87,6 +96,7 @@ export function buildMeteredRequest(input: {
   }
   const body = objectBody(input.body);
   const model = input.model ?? modelFrom(body);
+  checkTemperature(body);
   const operation: MeteredOperation = input.upstreamOperation === 'streamGenerateContent' ? 'generateContent' : input.upstreamOperation;
   const stream = input.upstreamOperation === 'streamGenerateContent' || (operation !== 'generateContent' && body.stream === true);
   if (operation === 'embeddings' && body.stream === true) throw new ApiError('validation_failed', 'embeddings do not stream');

@@ -1,10 +1,11 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+import { agentIdSchema } from '../common/http/ids';
 import { pageQuerySchema } from '../common/http/pagination';
 import { emptyBodySchema, isoDateTime, stringOrNull } from '../common/http/schemas';
 
 export const createdRunSchema = z
-  .object({ run_id: z.string(), agent_id: z.uuid(), created_at: isoDateTime });
+  .object({ run_id: z.string(), agent_id: agentIdSchema, created_at: isoDateTime });
 
 export const runSchema = createdRunSchema
   .extend({

@@ -20,8 +20,8 @@ SELECT r.id, r.agent_id, r.created_at,
        (count(v.id) FILTER (WHERE v.status = 'open'))::int AS in_flight,
        COALESCE(sum(v.cost_microcents) FILTER (WHERE v.status IN ('settled', 'expired')), 0)::text AS spent
   FROM runs r
-  LEFT JOIN reservations v ON v.agent_id = r.agent_id AND v.run_id = r.id
- WHERE r.agent_id = $1::uuid AND r.tenant_id = $2::uuid`;
+  LEFT JOIN reservations v ON v.tenant_id = r.tenant_id AND v.agent_id = r.agent_id AND v.run_id = r.id
+ WHERE r.agent_id = $1 AND r.tenant_id = $2::uuid`;
 
 interface RunRow {
   id: string;
@@ -57,7 +57,7 @@ export class RunsService {
     await this.agents.require(auth, agentId);
     const runId = randomUUID();
     const { rows } = await this.pool.query(
-      'INSERT INTO runs (agent_id, id, tenant_id) VALUES ($1::uuid, $2, $3::uuid) RETURNING created_at',
+      'INSERT INTO runs (agent_id, id, tenant_id) VALUES ($1, $2, $3::uuid) RETURNING created_at',
       [agentId, runId, auth.tenantId],
     );
     return { run_id: runId, agent_id: agentId, created_at: rows[0].created_at.toISOString() };
@@ -73,7 +73,7 @@ export class RunsService {
       where = ' AND (r.created_at, r.id) < ($4::timestamptz, $5)';
     }
     const { rows } = await this.pool.query<RunRow>(
-      `${RUNS_SQL}${where} GROUP BY r.agent_id, r.id ORDER BY r.created_at DESC, r.id DESC LIMIT $3`,
+      `${RUNS_SQL}${where} GROUP BY r.tenant_id, r.agent_id, r.id ORDER BY r.created_at DESC, r.id DESC LIMIT $3`,
       values,
     );
     const { items, next_cursor } = page(rows, query.limit, (r) => encodeCursor([r.created_at.toISOString(), r.id]));
@@ -83,7 +83,7 @@ export class RunsService {
   async get(auth: TenantAuth, agentId: string, runId: string): Promise<RunDto> {
     await this.agents.require(auth, agentId, { allowDeleted: true });
     const { rows } = RUN_ID_RE.test(runId)
-      ? await this.pool.query<RunRow>(`${RUNS_SQL} AND r.id = $3 GROUP BY r.agent_id, r.id`, [agentId, auth.tenantId, runId])
+      ? await this.pool.query<RunRow>(`${RUNS_SQL} AND r.id = $3 GROUP BY r.tenant_id, r.agent_id, r.id`, [agentId, auth.tenantId, runId])
       : { rows: [] as RunRow[] };
     if (rows.length === 0) throw new ApiError('run_not_found', `run ${runId} not found for agent ${agentId}`);
     return toRun(rows[0]);

@@ -126,7 +126,6 @@ describe('tenant isolation: another tenant is "not found"', () => {
       ['PATCH', `/v1/agents/${id}`, { name: 'stolen' }],
       ['DELETE', `/v1/agents/${id}`],
       ['GET', `/v1/agents/${id}/budget`],
-      ['POST', `/v1/agents/${id}/budget`, { hard_limit_cents: 1 }],
       ['POST', `/v1/agents/${id}/budget/topup`, { amount_cents: 1 }],
       ['GET', `/v1/agents/${id}/runs`],
       ['POST', `/v1/agents/${id}/runs`, {}],
@@ -145,6 +144,16 @@ describe('tenant isolation: another tenant is "not found"', () => {
     expect(await snapshot()).toEqual(before);
     expect((await b.admin.get('/v1/agents')).body.agents).toEqual([]);
     expect((await b.admin.get('/v1/api-keys')).body.api_keys).toHaveLength(1);
+
+    // Agent ids are per tenant: B's budget set on A's id makes B's own agent of that id (as the
+    // seed's store made a budget's agent) and leaves A's agent, budget and ledger untouched.
+    const aBudget = (await a.admin.get(`/v1/agents/${id}/budget`)).body;
+    const aLedger = (await a.admin.get(`/v1/agents/${id}/ledger`)).body;
+    const set = await b.admin.post(`/v1/agents/${id}/budget`, { hard_limit_cents: 1 });
+    expect(set.body).toMatchObject({ agent_id: id, hard_limit_cents: 1, remaining_cents: 1 });
+    expect((await a.admin.get(`/v1/agents/${id}/budget`)).body).toEqual(aBudget);
+    expect((await a.admin.get(`/v1/agents/${id}/ledger`)).body).toEqual(aLedger);
+    expect((await b.admin.get(`/v1/agents/${id}/ledger`)).body.entries).toHaveLength(1);
   });
 });
 

@@ -118,7 +118,7 @@ describe('holds queued on one agent', () => {
       expect(results.slice(i * 8, i * 8 + 8).map((r) => r.ok)).toEqual([true, true, true, true, true, false, false, false]);
       expect(await budgetRow(agents[i])).toMatchObject({ remaining_microcents: '0', in_flight: 5 });
     }
-    const { rows } = await t.pool.query('SELECT count(DISTINCT xmin::text)::int AS txs FROM reservations WHERE agent_id = ANY($1::uuid[])', [agents]);
+    const { rows } = await t.pool.query('SELECT count(DISTINCT xmin::text)::int AS txs FROM reservations WHERE agent_id = ANY($1::text[])', [agents]);
     expect(rows[0].txs).toBeLessThan(15); // one agent at a time would take 20 (2 per agent)
   });
 

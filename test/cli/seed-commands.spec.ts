@@ -134,7 +134,7 @@ describe('spendguard budget', () => {
     expect(zero.stderr).toMatch(/^HTTP 400: .*hard_limit_cents/);
     const json = await spendguard(['agent', 'get', '--agent', unknown, '--json'], env);
     expect(json).toMatchObject({ code: 1, stdout: '' });
-    expect(json.stderr).toBe(`HTTP 404: agent ${unknown} not found\n`);
+    expect(json.stderr).toBe('HTTP 404: Agent not found\n'); // the seed's detail, as the seed CLI printed it
   });
 
   it('says "Request failed" and exits 1 when nothing answers', async () => {

@@ -23,7 +23,7 @@ const ROUTES: Record<string, Method[]> = {
   '/health/ready': ['get'],
   '/metrics': ['get'],
   '/v1/agents': ['get', 'post'],
-  '/v1/agents/{agent_id}': ['delete', 'get', 'patch'],
+  '/v1/agents/{agent_id}': ['delete', 'get', 'patch', 'put'],
   '/v1/agents/{agent_id}/budget': ['get', 'post'],
   '/v1/agents/{agent_id}/budget/topup': ['post'],
   '/v1/agents/{agent_id}/runs': ['get', 'post'],

@@ -83,7 +83,9 @@ describe('402 and the clamp', () => {
     await s.t.pool.query('UPDATE budgets SET remaining_microcents = 100, spent_microcents = spent_microcents + (remaining_microcents - 100) WHERE agent_id = $1', [agent]);
     const res = await s.http.post('/v1/chat/completions', chat(), as(agent));
     expect(res.status).toBe(402);
-    expect(res.body).toMatchObject({ detail: expect.stringContaining('insufficient budget'), remaining_cents: 0, required_cents: expect.any(Number) });
+    // The seed's detail (the prompt alone does not fit), our sentence in error.message.
+    expect(res.body).toMatchObject({ detail: 'Insufficient budget for request input', remaining_cents: 0, required_cents: expect.any(Number) });
+    expect(res.body.error.message).toContain('insufficient budget');
     expect(s.fake.requestCount).toBe(0);
     // Keep the ledger able to explain the figures the test forced.
     await s.t.pool.query('UPDATE budgets SET remaining_microcents = remaining_microcents + (spent_microcents - 0), spent_microcents = 0 WHERE agent_id = $1', [agent]);

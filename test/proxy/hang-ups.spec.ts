@@ -79,6 +79,16 @@ async function freedWithin(agent: string, exclusive: boolean, shape: Shape, sinc
   }
 }
 
+/** The ledger entries of the agent's first call (the hung-up one), not of the call that checked the lock. */
+async function firstCall(agent: string, kind: string) {
+  const { rows } = await s.t.pool.query(
+    `SELECT amount_microcents, details FROM ledger_entries WHERE kind = $2
+        AND reservation_id = (SELECT reservation_id FROM ledger_entries WHERE agent_id = $1 AND kind = 'reserve' ORDER BY seq LIMIT 1)`,
+    [agent, kind],
+  );
+  return rows;
+}
+
 async function spentOf(agent: string): Promise<bigint> {
   return BigInt((await budget(agent)).spent_microcents);
 }
@@ -98,8 +108,7 @@ describe.each(SHAPES)('$name stream', (shape) => {
     const t0 = Date.now();
     call.req.destroy();
     expect(await freedWithin(agent, mode === 'exclusive', shape, t0)).toBeLessThan(WITHIN_MS);
-    const settle = await s.t.pool.query("SELECT details FROM ledger_entries WHERE agent_id = $1 AND kind = 'settle'", [agent]);
-    expect(settle.rows[0].details).toMatchObject({ basis: 'client_disconnected_before_answer' });
+    expect((await firstCall(agent, 'settle'))[0].details).toMatchObject({ basis: 'client_disconnected_before_answer' });
     expect(await spentOf(agent)).toBeGreaterThan(0n);
   });
 
@@ -111,8 +120,7 @@ describe.each(SHAPES)('$name stream', (shape) => {
     const t0 = Date.now();
     call.req.destroy();
     expect(await freedWithin(agent, mode === 'exclusive', shape, t0)).toBeLessThan(WITHIN_MS);
-    const settle = await s.t.pool.query("SELECT details FROM ledger_entries WHERE agent_id = $1 AND kind = 'settle'", [agent]);
-    expect(settle.rows[0].details).toMatchObject({ cut_short: 'client_disconnected' });
+    expect((await firstCall(agent, 'settle'))[0].details).toMatchObject({ cut_short: 'client_disconnected' });
   });
 
   it.each(MODES)('%s: a hang-up mid-stream charges what was produced, within a second', async (mode) => {

@@ -150,7 +150,7 @@ describe('refusals as the SDK reports them', () => {
     expect(asApiError(err).status).toBe(402);
     expect(asApiError(err).apiMessage).toMatch(/insufficient budget/);
     expect(asApiError(err).message).toMatch(/^402 /);
-    expect(asApiError(err).error).toMatchObject({ detail: expect.stringMatching(/insufficient budget/), required_cents: 6, remaining_cents: 1 });
+    expect(asApiError(err).error).toMatchObject({ detail: 'Insufficient budget', required_cents: 6, remaining_cents: 1 });
     expect(s.fake.requestCount).toBe(0);
     await expectNothingCharged(s, agent);
   });

@@ -134,7 +134,7 @@ describe('refusals as the SDK reports them', () => {
     );
     expect(err.status).toBe(402);
     const body = JSON.parse(err.message);
-    expect(body).toMatchObject({ detail: expect.stringMatching(/insufficient budget/), error: { code: 'insufficient_budget' }, remaining_cents: 1 });
+    expect(body).toMatchObject({ detail: 'Insufficient budget', error: { code: 'insufficient_budget', message: expect.stringMatching(/insufficient budget/) }, remaining_cents: 1 });
     expect(s.fake.requestCount).toBe(0);
     await expectNothingCharged(s, agent);
   });

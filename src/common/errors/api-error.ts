@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly extra: Record<string, unknown> = {},
     /** Extra response headers, e.g. `Retry-After`. */
     readonly headers: Record<string, string> = {},
+    /** The seed's `detail` for this refusal, when it differs per case (seed-details.ts). */
+    readonly detail?: string,
   ) {
     super(message);
     this.status = ERROR_CODES[code].status;
@@ -25,6 +27,11 @@ export interface ErrorBody {
   [extra: string]: unknown;
 }
 
-export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): ErrorBody {
-  return { detail: message, error: { type: ERROR_CODES[code].type, code, message }, ...extra };
+/**
+ * `detail` is the seed's string where the seed had one (what seed clients print and match), else
+ * the message; `error.message` is always our own sentence (what the OpenAI SDKs print).
+ */
+export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, detail?: string): ErrorBody {
+  const def: { type: string; seed?: string } = ERROR_CODES[code];
+  return { detail: detail ?? def.seed ?? message, error: { type: def.type, code, message }, ...extra };
 }

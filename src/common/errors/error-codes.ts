@@ -1,5 +1,6 @@
 // Every error the API can answer, by stable code, mapped to its HTTP status and category in one
 // place (Hoppscotch src/errors.ts, Unkey pkg/codes). Clients branch on `error.code`.
+import { SEED_DETAIL } from './seed-details';
 
 export type ErrorType =
   | 'invalid_request_error'
@@ -13,28 +14,30 @@ export type ErrorType =
   | 'service_unavailable'
   | 'api_error';
 
-const def = (status: number, type: ErrorType) => ({ status, type });
+/** `seed`: the seed's `detail` for this refusal when it is always the same string (seed-details.ts). */
+const def = (status: number, type: ErrorType, seed?: string) => ({ status, type, seed });
 
 export const ERROR_CODES = {
   validation_failed: def(400, 'invalid_request_error'),
   invalid_json: def(400, 'invalid_request_error'),
   invalid_cursor: def(400, 'invalid_request_error'),
-  missing_agent_header: def(400, 'invalid_request_error'),
+  missing_agent_header: def(400, 'invalid_request_error', SEED_DETAIL.missingAgentHeader),
   unknown_model: def(400, 'invalid_request_error'),
   unauthenticated: def(401, 'authentication_error'),
   invalid_api_key: def(401, 'authentication_error'),
-  insufficient_budget: def(402, 'insufficient_budget'),
+  insufficient_budget: def(402, 'insufficient_budget', SEED_DETAIL.insufficient),
   insufficient_scope: def(403, 'permission_error'),
   operator_only: def(403, 'permission_error'),
   tenant_key_required: def(403, 'permission_error'),
   route_not_found: def(404, 'not_found_error'),
-  agent_not_found: def(404, 'not_found_error'),
-  budget_not_found: def(404, 'not_found_error'),
+  agent_not_found: def(404, 'not_found_error', SEED_DETAIL.agentNotFound),
+  budget_not_found: def(404, 'not_found_error', SEED_DETAIL.budgetNotFound),
   run_not_found: def(404, 'not_found_error'),
   api_key_not_found: def(404, 'not_found_error'),
   provider_key_not_found: def(404, 'not_found_error'),
   not_in_sidecar_mode: def(404, 'not_found_error'),
-  agent_locked: def(409, 'conflict_error'),
+  agent_locked: def(409, 'conflict_error', SEED_DETAIL.agentLocked),
+  agent_exists: def(409, 'conflict_error'),
   idempotency_in_progress: def(409, 'conflict_error'),
   payload_too_large: def(413, 'invalid_request_error'),
   unsupported_media_type: def(415, 'invalid_request_error'),

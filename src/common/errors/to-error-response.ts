@@ -5,6 +5,7 @@ import { ZodValidationException } from 'nestjs-zod';
 import { ApiError, ErrorBody, errorBody } from './api-error';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { ERROR_CODES, ErrorCode } from './error-codes';
+import { SEED_VALIDATION_DETAILS } from './seed-details';
 
 export interface ErrorResponse {
   status: number;
@@ -80,7 +81,7 @@ function classify(exception: unknown): ErrorResponse {
   if (exception instanceof ApiError) {
     return {
       status: exception.status,
-      body: errorBody(exception.code, exception.message, exception.extra),
+      body: errorBody(exception.code, exception.message, exception.extra, exception.detail),
       headers: exception.headers,
       unexpected: false,
     };
@@ -88,6 +89,8 @@ function classify(exception: unknown): ErrorResponse {
   if (exception instanceof ZodValidationException) {
     const issues = (exception.getZodError() as { issues: ZodIssueLike[] }).issues;
     const res = plain('validation_failed', `invalid request: ${describeIssues(issues)}`);
+    const seed = issues.find((i) => SEED_VALIDATION_DETAILS.has(i.message));
+    if (seed) res.body.detail = seed.message;
     res.body.issues = issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code }));
     return res;
   }

@@ -8,6 +8,14 @@ export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }
 
+/**
+ * Agent ids: a UUID we make, or the client's own (SPEC §2), as the seed's were: printable,
+ * bounded, no spaces. An id of any other shape is "not found", like an unknown one.
+ */
+export const AGENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const agentIdSchema = z.string().regex(AGENT_ID_RE, 'agent ids are 1-128 characters of A-Z a-z 0-9 . _ : -');
+
 /** Run ids are the client's to choose (x-cynsta-run-id); printable, bounded, no spaces. */
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
