@@ -41,6 +41,8 @@ export const envSchema = z.object({
   CAP_API_KEY: optionalString,
   CAP_DB_POOL_MAX: int(1, 500, 10),
   CAP_DB_STATEMENT_TIMEOUT_MS: int(100, 600_000, 15_000),
+  CAP_DB_QUERY_TIMEOUT_MS: int(100, 600_000, 5_000),
+  CAP_REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000, 1_000),
   CAP_RESERVATION_TTL_SECONDS: int(5, 86_400, 120),
   CAP_SWEEP_INTERVAL_SECONDS: int(1, 3_600, 5),
   CAP_MAX_BODY_BYTES: int(1_024, 512 * 1024 * 1024, 10 * 1024 * 1024),
@@ -92,7 +94,12 @@ export interface AppConfig {
   /** The operator key: guards everything in sidecar mode, manages tenants in hosted mode. */
   apiKey?: string;
   dbPoolMax: number;
+  /** Sent to the server as statement_timeout: never above dbQueryTimeoutMs (see load-config). */
   dbStatementTimeoutMs: number;
+  /** Client-side bound on each query and on getting a pool connection: a hung server is a 503. */
+  dbQueryTimeoutMs: number;
+  /** Bound on each Redis command: a hung Redis refuses exclusive calls (503), never holds them. */
+  redisCommandTimeoutMs: number;
   reservationTtlSeconds: number;
   sweepIntervalSeconds: number;
   maxBodyBytes: number;

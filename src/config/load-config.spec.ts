@@ -45,4 +45,22 @@ describe('loadConfig', () => {
     expect(problems({ CAP_HOST: '0.0.0.0' })[0]).toMatch(/^config: CAP_HOST:/);
     expect(loadConfig({ CAP_HOST: '0.0.0.0', CAP_API_KEY: 'k'.repeat(16) }).host).toBe('0.0.0.0');
   });
+
+  it('bounds every PostgreSQL query and Redis command, 5 s and 1 s unless told', () => {
+    expect(loadConfig({})).toMatchObject({ dbQueryTimeoutMs: 5_000, dbStatementTimeoutMs: 5_000, redisCommandTimeoutMs: 1_000 });
+    const c = loadConfig({ CAP_DB_QUERY_TIMEOUT_MS: '20000', CAP_DB_STATEMENT_TIMEOUT_MS: '15000', CAP_REDIS_COMMAND_TIMEOUT_MS: '250' });
+    expect(c).toMatchObject({ dbQueryTimeoutMs: 20_000, dbStatementTimeoutMs: 15_000, redisCommandTimeoutMs: 250 });
+  });
+
+  it('never lets the server run a statement longer than the client waits for it', () => {
+    expect(loadConfig({ CAP_DB_QUERY_TIMEOUT_MS: '1000', CAP_DB_STATEMENT_TIMEOUT_MS: '15000' }).dbStatementTimeoutMs).toBe(1_000);
+  });
+
+  it('refuses timeouts out of range, and a Redis timeout as long as the lock it guards', () => {
+    const lines = problems({ CAP_DB_QUERY_TIMEOUT_MS: '0', CAP_REDIS_COMMAND_TIMEOUT_MS: '600000' });
+    expect(lines.map((l) => l.split(':')[1].trim())).toEqual(['CAP_DB_QUERY_TIMEOUT_MS', 'CAP_REDIS_COMMAND_TIMEOUT_MS']);
+    expect(problems({ CAP_REDIS_COMMAND_TIMEOUT_MS: '2000', CAP_LOCK_TTL_MS: '2000' })).toEqual([
+      'config: CAP_REDIS_COMMAND_TIMEOUT_MS: must be below CAP_LOCK_TTL_MS (a lock would expire while its command still waits)',
+    ]);
+  });
 });

@@ -36,6 +36,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CAP_MODE === 'sidecar' && !e.CAP_API_KEY && !LOOPBACK.has(host)) {
     problems.push(`config: CAP_HOST: an unauthenticated sidecar listens on loopback only; set CAP_API_KEY to bind ${host}`);
   }
+  if (e.CAP_REDIS_COMMAND_TIMEOUT_MS >= e.CAP_LOCK_TTL_MS) {
+    problems.push('config: CAP_REDIS_COMMAND_TIMEOUT_MS: must be below CAP_LOCK_TTL_MS (a lock would expire while its command still waits)');
+  }
   const pricing = pricingConfig(e, problems);
   const encryptionKey = e.CAP_PROVIDER_KEY_ENCRYPTION_KEY ? Buffer.from(e.CAP_PROVIDER_KEY_ENCRYPTION_KEY, 'base64') : undefined;
   if (encryptionKey && encryptionKey.length !== 32) {
@@ -54,7 +57,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedPgPort: e.CAP_EMBEDDED_PG_PORT,
     apiKey: e.CAP_API_KEY,
     dbPoolMax: e.CAP_DB_POOL_MAX,
-    dbStatementTimeoutMs: e.CAP_DB_STATEMENT_TIMEOUT_MS,
+    // A statement the client has given up on must not run on, holding row locks, in a backend
+    // nobody listens to any more: the server gives up no later than the client does.
+    dbStatementTimeoutMs: Math.min(e.CAP_DB_STATEMENT_TIMEOUT_MS, e.CAP_DB_QUERY_TIMEOUT_MS),
+    dbQueryTimeoutMs: e.CAP_DB_QUERY_TIMEOUT_MS,
+    redisCommandTimeoutMs: e.CAP_REDIS_COMMAND_TIMEOUT_MS,
     reservationTtlSeconds: e.CAP_RESERVATION_TTL_SECONDS,
     sweepIntervalSeconds: e.CAP_SWEEP_INTERVAL_SECONDS,
     maxBodyBytes: e.CAP_MAX_BODY_BYTES,

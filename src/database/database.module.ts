@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/config.schema';
-import { createPool, PG_POOL, PrismaService } from './prisma.service';
+import { createPool } from './pg-pool';
+import { PG_POOL, PrismaService } from './prisma.service';
 
 @Global()
 @Module({})
@@ -9,7 +10,11 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       providers: [
-        { provide: PG_POOL, useFactory: () => createPool(url, config.dbPoolMax, config.dbStatementTimeoutMs) },
+        {
+          provide: PG_POOL,
+          useFactory: () =>
+            createPool(url, { max: config.dbPoolMax, queryTimeoutMs: config.dbQueryTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs }),
+        },
         PrismaService,
       ],
       exports: [PrismaService, PG_POOL],

@@ -1,24 +1,11 @@
-// Our own Prisma client (STYLE: "own the Prisma client"): an explicit pg.Pool with limits,
-// through @prisma/adapter-pg, both ended on shutdown.
+// Our own Prisma client (STYLE: "own the Prisma client"): over the explicit, bounded pg.Pool of
+// pg-pool.ts, through @prisma/adapter-pg, both ended on shutdown.
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 
 export const PG_POOL = Symbol('PG_POOL');
-
-export function createPool(url: string, max: number, statementTimeoutMs: number): Pool {
-  const pool = new Pool({
-    connectionString: url,
-    max,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: statementTimeoutMs,
-  });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
-  return pool;
-}
 
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {

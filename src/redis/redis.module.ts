@@ -1,5 +1,6 @@
 // The shared Redis connection, when REDIS_URL is set (always in hosted mode). Redis holds locks
-// only, never a figure: commands fail fast rather than queue while it is down.
+// only, never a figure: commands fail fast rather than queue while it is down, and give up after
+// CAP_REDIS_COMMAND_TIMEOUT_MS when it hangs (paused, blocked, a partition that drops packets).
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG } from '../config/config.module';
@@ -7,8 +8,9 @@ import { AppConfig } from '../config/config.schema';
 
 export const REDIS = Symbol('REDIS');
 
-export function createRedis(url: string): Redis {
+export function createRedis(url: string, commandTimeoutMs: number): Redis {
   const redis = new Redis(url, {
+    commandTimeout: commandTimeoutMs,
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -32,7 +34,7 @@ class RedisCloser implements OnApplicationShutdown {
 @Global()
 @Module({
   providers: [
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.redisUrl ? createRedis(c.redisUrl) : null) },
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.redisUrl ? createRedis(c.redisUrl, c.redisCommandTimeoutMs) : null) },
     RedisCloser,
   ],
   exports: [REDIS],

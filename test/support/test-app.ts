@@ -34,6 +34,8 @@ export interface RequestOptions {
   /** Sent as is, without JSON encoding or a content-type of our choosing. */
   rawBody?: string;
   headers?: Record<string, string>;
+  /** Gives up on the request (a test's bound on a hang). */
+  signal?: AbortSignal;
 }
 
 export class HttpClient {
@@ -53,7 +55,7 @@ export class HttpClient {
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body, signal: opts.signal });
     const text = await res.text();
     let parsed: unknown = text;
     try {

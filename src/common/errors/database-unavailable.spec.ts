@@ -7,6 +7,8 @@ describe('isDatabaseUnavailable', () => {
     ['a reset connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
     ['pg: connection terminated', new Error('Connection terminated unexpectedly')],
     ['pg: pool connect timeout', new Error('timeout exceeded when trying to connect')],
+    ['pg: a new connection hanging in its start-up', new Error('Connection terminated due to connection timeout')],
+    ['pg: no answer within query_timeout (a hung server)', new Error('Query read timeout')],
     ['Prisma: server closed the connection', Object.assign(new Error('Invalid `this.prisma.apiKey.findUnique()` invocation: Server has closed the connection.'), { code: 'P1017' })],
     ['a server shutting down (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
     ['a statement timeout (57014)', Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })],

@@ -13,8 +13,13 @@ const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
  * many connections).
  */
 const SQLSTATE = /^(08\d{3}|57P0[123]|57014|53300)$/;
+/**
+ * node-postgres: the connection died, no pool connection within `connectionTimeoutMillis`, or no
+ * answer within `query_timeout` (CAP_DB_QUERY_TIMEOUT_MS: a server that hangs). Prisma: its own
+ * wordings of the same.
+ */
 const MESSAGES =
-  /Connection terminated|Server has closed the connection|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|Connection closed|the database system is (starting up|shutting down|in recovery)/i;
+  /Query read timeout|Connection terminated|Server has closed the connection|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|Connection closed|the database system is (starting up|shutting down|in recovery)/i;
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();
