@@ -1,9 +1,11 @@
 // Secrets are shown once and never kept (SPEC §7, issue 10 point 5): no API key secret, tenant
 // admin key secret, provider key or operator key lies anywhere in the database, and replaying a
 // key-creating request with its Idempotency-Key gives the same answer with `secret: null`.
-import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { migrate, readMigrations } from '../../src/database/migrator';
 import { expectLedgerBalanced, HttpClient, startTestApp, TestApp } from '../support/test-app';
+import { databaseUrl, runId, SERVER_DATABASE_URL } from '../support/test-env';
 
 const OPERATOR_KEY = `operator-key-${randomBytes(12).toString('hex')}`;
 let t: TestApp;
@@ -134,5 +136,64 @@ describe('replaying a key-creating request', () => {
 
     const { rows } = await t.pool.query("SELECT count(*)::int AS n FROM tenants WHERE name = 'replay-tenant'");
     expect(rows[0].n).toBe(1);
+  });
+});
+
+describe('records written before secrets were kept out of them', () => {
+  const legacyRecord = (tenantId: string, key: string, path: string, body: unknown, requestBody: unknown) => [
+    tenantId,
+    key,
+    'POST',
+    path,
+    // The request hash as the interceptor computes it: method, url, canonical body.
+    createHash('sha256').update(`POST ${path}\n${JSON.stringify(requestBody)}`).digest('hex'),
+    JSON.stringify(body),
+  ];
+  const INSERT = `INSERT INTO idempotency_keys (tenant_id, key, method, path, request_hash, status, response_status, response_body)
+                  VALUES ($1, $2, $3, $4, $5, 'done', 201, $6::jsonb)`;
+
+  it('are replayed with secret null all the same', async () => {
+    const tenant = await operator.post('/v1/tenants', { name: 'legacy-replay' });
+    const admin = t.http.withHeaders({ 'x-api-key': tenant.body.api_key.secret });
+    const old = { id: randomUUID(), name: 'old', prefix: 'sk_cynsta_live_abcd', scopes: ['read'], created_at: new Date().toISOString(), revoked_at: null };
+    const oldSecret = `sk_cynsta_live_${'A'.repeat(32)}`;
+    const key = `legacy-${randomBytes(4).toString('hex')}`;
+    await t.pool.query(INSERT, legacyRecord(tenant.body.tenant_id, key, '/v1/api-keys', { ...old, secret: oldSecret }, { name: 'old', scopes: ['read'] }));
+    const replay = await admin.post('/v1/api-keys', { name: 'old', scopes: ['read'] }, { headers: { 'idempotency-key': key } });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual({ ...old, secret: null });
+  });
+
+  it('lose their secrets to the migration that comes with this release', async () => {
+    const name = `sg_test_${runId()}_scrub${randomBytes(3).toString('hex')}`;
+    const admin = new Client({ connectionString: SERVER_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = databaseUrl(name);
+    const all = readMigrations();
+    const scrub = all.findIndex((m) => m.name.endsWith('_idempotency_secrets_scrub'));
+    expect(scrub).toBeGreaterThan(0);
+    await migrate(url, all.slice(0, scrub));
+
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    try {
+      const keySecret = `sk_cynsta_live_${randomBytes(16).toString('hex')}`;
+      const tenantSecret = `sk_cynsta_test_${randomBytes(16).toString('hex')}`;
+      const nil = '00000000-0000-0000-0000-000000000000';
+      await db.query(INSERT, legacyRecord(randomUUID(), 'k1', '/v1/api-keys', { id: 'x', secret: keySecret }, {}));
+      await db.query(INSERT, legacyRecord(nil, 'k2', '/v1/tenants', { tenant_id: 'y', api_key: { id: 'z', secret: tenantSecret } }, {}));
+      await db.query(INSERT, legacyRecord(randomUUID(), 'k3', '/v1/agents', { agent_id: 'a', name: 'no secret here' }, {}));
+      await migrate(url, all);
+      const { rows } = await db.query('SELECT key, response_body FROM idempotency_keys ORDER BY key');
+      expect(rows).toEqual([
+        { key: 'k1', response_body: { id: 'x', secret: null } },
+        { key: 'k2', response_body: { tenant_id: 'y', api_key: { id: 'z', secret: null } } },
+        { key: 'k3', response_body: { agent_id: 'a', name: 'no secret here' } },
+      ]);
+    } finally {
+      await db.end();
+    }
   });
 });

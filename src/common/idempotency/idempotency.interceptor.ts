@@ -79,7 +79,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (record.requestHash !== requestHash) {
         throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
       }
-      return { body: record.responseBody, replayed: true };
+      // Records are written without secrets; this also covers any written by an older release.
+      return { body: withoutShownOnce(record.responseBody, shownOnce), replayed: true };
     };
     const run = async (): Promise<Outcome> => {
       // A committed answer is replayed at once, without a transaction: replays never queue
