@@ -193,6 +193,30 @@ describe('a transaction scope', () => {
     expect(pool.totalCount).toBeLessThanOrEqual(4);
   });
 
+  it('keeps scopes that overlap apart, each on its own backend, as they start and end at different times', async () => {
+    const name = newName('overlap');
+    const pids = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        pool.inTransaction(async (client) => {
+          const own = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+          const seen: number[] = [];
+          for (let step = 0; step < 3 + i * 2; step++) {
+            await new Promise((r) => setTimeout(r, 3 * (i + 1)));
+            seen.push((await pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+            await prisma.tenant.create({ data: { id: randomUUID(), name } });
+          }
+          expect(new Set(seen)).toEqual(new Set([own]));
+          if (i === 1) throw new Error('this one fails');
+          return own;
+        }).catch((err: Error) => err.message),
+      ),
+    );
+    expect(pids[1]).toBe('this one fails');
+    const ok = pids.filter((p) => typeof p === 'number');
+    expect(new Set(ok).size).toBe(3);
+    expect(await tenantNamed(name)).toBe(3 + 7 + 9);
+  });
+
   it('does not nest', async () => {
     await pool.inTransaction(async () => {
       await expect(pool.inTransaction(async () => undefined)).rejects.toThrow(/do not nest/);
