@@ -94,7 +94,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         // The first request may have committed between the read above and the lock.
         const existing = await findRecord(db, tenantId, header, this.config.idempotencyTtlSeconds);
         if (existing) return replayOf(existing);
-        // Called here, inside the scope, so that the handler's async context (and its queries) is the transaction's.
+        // next.handle() is called here, inside the scope: the handler's async context, and so
+        // every query it makes, is the transaction's.
         const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
         await saveRecord(db, {
           tenantId,
