@@ -1,6 +1,7 @@
 // Builds the HTTP application on Fastify: logging with request ids, body limits, metrics hooks and
 // the OpenAPI document. Errors Fastify raises itself (body parsing, size limit) reach our
-// exception filter through Nest's own Fastify error handler.
+// exception filter through Nest's own Fastify error handler; what Node's HTTP parser refuses
+// before Fastify (bad header bytes, framing, 431) is answered by clientErrorHandler.
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,6 +10,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { AppModule } from './app.module';
 import { documentErrors } from './common/errors/error.schema';
+import { clientErrorHandler } from './common/http/client-error-handler';
 import { trackConnections } from './common/http/graceful-close';
 import { toErrorResponse } from './common/errors/to-error-response';
 import { requestIdFrom } from './common/http/ids';
@@ -49,6 +51,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       const res = toErrorResponse(error, request.id);
       void reply.status(res.status).headers(res.headers).send(res.body);
     },
+    // What Node's HTTP parser refuses (bad header bytes, framing, 431), in our shape too.
+    clientErrorHandler,
     trustProxy: config.trustProxy,
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     // One log line per request, written by our onResponse hook below.

@@ -24,8 +24,12 @@ export const apiKeySchema = z
     revoked_at: isoDateTime.nullable(),
   });
 
-export const createdApiKeySchema = apiKeySchema
-  .extend({ secret: z.string().describe('shown once, now; only its SHA-256 is stored') });
+// Null in a replay of the creating request (Idempotency-Key): the secret is never stored.
+export const createdApiKeySchema = apiKeySchema.extend({
+  secret: stringOrNull.describe(
+    'shown once, in this answer; only its SHA-256 is stored. A replay of this request (same Idempotency-Key) answers null: if the first answer was lost, revoke the key and create another',
+  ),
+});
 
 export const apiKeyListSchema = z.object({ api_keys: z.array(apiKeySchema), next_cursor: stringOrNull });
 

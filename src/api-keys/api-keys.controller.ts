@@ -3,6 +3,7 @@ import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { TenantAuth } from '../auth/auth-context';
 import { CurrentAuth, RequireScope } from '../auth/auth.decorators';
+import { ShownOnce } from '../common/idempotency/shown-once';
 import { ApiKeyDto, ApiKeyListDto, ApiKeyListQueryDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
 
@@ -15,7 +16,8 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ZodResponse({ status: 201, type: CreatedApiKeyDto, description: 'the key, with its secret shown this once' })
+  @ShownOnce('secret')
+  @ZodResponse({ status: 201, type: CreatedApiKeyDto, description: 'the key, with its secret shown this once (null in a replay)' })
   create(@CurrentAuth() auth: TenantAuth, @Body() body: CreateApiKeyDto) {
     return this.keys.create(auth, body);
   }

@@ -541,8 +541,8 @@ export interface components {
             prefix: string;
             revoked_at: string | null;
             scopes: ("admin" | "cap:use" | "read")[];
-            /** @description shown once, now; only its SHA-256 is stored */
-            secret: string;
+            /** @description shown once, in this answer; only its SHA-256 is stored. A replay of this request (same Idempotency-Key) answers null: if the first answer was lost, revoke the key and create another */
+            secret: string | null;
         };
         CreatedRunDto_Output: {
             agent_id: string;
@@ -551,7 +551,7 @@ export interface components {
             run_id: string;
         };
         CreatedTenantDto_Output: {
-            /** @description the tenant's first admin key; its secret is shown only here */
+            /** @description the tenant's first admin key; its secret is shown only here (null in a replay) */
             api_key: {
                 /** Format: date-time */
                 created_at: string;
@@ -562,8 +562,8 @@ export interface components {
                 prefix: string;
                 revoked_at: string | null;
                 scopes: ("admin" | "cap:use" | "read")[];
-                /** @description shown once, now; only its SHA-256 is stored */
-                secret: string;
+                /** @description shown once, in this answer; only its SHA-256 is stored. A replay of this request (same Idempotency-Key) answers null: if the first answer was lost, revoke the key and create another */
+                secret: string | null;
             };
             /** Format: date-time */
             created_at: string;
@@ -1822,7 +1822,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the key, with its secret shown this once */
+            /** @description the key, with its secret shown this once (null in a replay) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2316,7 +2316,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the tenant and its first admin key */
+            /** @description the tenant and its first admin key, the key's secret shown this once (null in a replay) */
             201: {
                 headers: {
                     [name: string]: unknown;

@@ -2,7 +2,8 @@
 // a bound on every wait (SPEC §8: no dependency makes a request hang): getting a connection, and
 // each query, timed on our side too, since a server that hangs never starts the statement its
 // statement_timeout would cancel.
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
+import { ScopedPool } from './scoped-pool';
 
 export interface PoolLimits {
   max: number;
@@ -48,8 +49,8 @@ class SelfEndingClient extends Client {
   }
 }
 
-export function createPool(url: string, limits: PoolLimits): Pool {
-  const pool = new Pool({
+export function createPool(url: string, limits: PoolLimits): ScopedPool {
+  const pool = new ScopedPool({
     connectionString: url,
     Client: SelfEndingClient,
     max: limits.max,

@@ -1,5 +1,6 @@
 // Our own Prisma client (STYLE: "own the Prisma client"): over the explicit, bounded pg.Pool of
-// pg-pool.ts, through @prisma/adapter-pg, both ended on shutdown.
+// pg-pool.ts, through @prisma/adapter-pg, both ended on shutdown. The pool is a ScopedPool, so
+// Prisma's queries join a request's transaction scope (scoped-pool.ts) like the raw-SQL ones.
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';

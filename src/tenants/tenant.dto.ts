@@ -10,7 +10,7 @@ export const tenantSchema = z
   .object({ tenant_id: z.uuid(), name: z.string(), created_at: isoDateTime });
 
 export const createdTenantSchema = tenantSchema
-  .extend({ api_key: createdApiKeySchema.describe("the tenant's first admin key; its secret is shown only here") });
+  .extend({ api_key: createdApiKeySchema.describe("the tenant's first admin key; its secret is shown only here (null in a replay)") });
 
 export const tenantListSchema = z.object({ tenants: z.array(tenantSchema), next_cursor: stringOrNull });
 

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { OperatorOnly } from '../auth/auth.decorators';
+import { ShownOnce } from '../common/idempotency/shown-once';
 import { CreatedTenantDto, CreateTenantDto, TenantListDto, TenantListQueryDto } from './tenant.dto';
 import { TenantsService } from './tenants.service';
 
@@ -13,7 +14,8 @@ export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Post()
-  @ZodResponse({ status: 201, type: CreatedTenantDto, description: 'the tenant and its first admin key' })
+  @ShownOnce('api_key.secret')
+  @ZodResponse({ status: 201, type: CreatedTenantDto, description: "the tenant and its first admin key, the key's secret shown this once (null in a replay)" })
   create(@Body() body: CreateTenantDto) {
     return this.tenants.create(body);
   }

@@ -1,18 +1,28 @@
 // Idempotency-Key on mutating admin requests (SPEC §8, formance log.go): the same key with the
 // same request replays the first answer (`idempotent-replayed: true`); with another request → 422;
-// while the first is still running → 409. Keys are scoped to the tenant. Only successful answers
-// are kept: after an error the key is free again, so a corrected retry can use it.
+// while the first is still running → 409. Keys are scoped to the tenant.
+//
+// The whole request runs in one database transaction (a transaction scope, ScopedPool): the key's
+// advisory lock, the lookup, the handler's every write and the record of its answer commit
+// together. So a retry after any failure — the answer lost after the commit, a read after the
+// write failing, the process killed mid-way — either replays the committed answer or runs the
+// request once; nothing is left "running". Only successful answers are kept: after an error
+// everything rolls back and the key is free again, so a corrected retry can use it. Secrets in an
+// answer (@ShownOnce) are recorded as null.
 import { createHash } from 'node:crypto';
 import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { catchError, from, map, Observable, of, switchMap, throwError } from 'rxjs';
+import { defer, lastValueFrom, map, Observable } from 'rxjs';
 import { AuthContext } from '../../auth/auth-context';
 import { APP_CONFIG } from '../../config/config.module';
 import { AppConfig } from '../../config/config.schema';
-import { PrismaService } from '../../database/prisma.service';
-import { Prisma } from '../../generated/prisma/client';
+import { PG_POOL } from '../../database/prisma.service';
+import { ScopedPool } from '../../database/scoped-pool';
 import { ApiError } from '../errors/api-error';
+import { findRecord, IdempotencyRecord, saveRecord, tryLockKey } from './idempotency-records';
+import { SHOWN_ONCE, withoutShownOnce } from './shown-once';
 
 /** Operator requests (hosted, outside any tenant) keep their keys under the nil UUID. */
 const OPERATOR_SCOPE = '00000000-0000-0000-0000-000000000000';
@@ -34,11 +44,17 @@ export function stableJson(value: unknown, depth = 0): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+interface Outcome {
+  body: unknown;
+  replayed: boolean;
+}
+
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    private readonly prisma: PrismaService,
+    @Inject(PG_POOL) private readonly pool: ScopedPool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -57,57 +73,47 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const status: number =
       Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) ??
       (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+    const shownOnce = this.reflector.get<string[] | undefined>(SHOWN_ONCE, context.getHandler()) ?? [];
 
-    return from(this.claim(tenantId, header, request.method, request.url, requestHash)).pipe(
-      switchMap((replay) => {
-        if (replay !== undefined) {
-          reply.header('idempotent-replayed', 'true');
-          return of(replay);
-        }
-        return next.handle().pipe(
-          switchMap((body) => from(this.complete(tenantId, header, body, status)).pipe(map(() => body))),
-          catchError((err) => from(this.forget(tenantId, header)).pipe(switchMap(() => throwError(() => err)))),
-        );
-      }),
-    );
-  }
-
-  /** Claims the key for this request; returns the recorded answer when it is a replay. */
-  private async claim(tenantId: string, key: string, method: string, path: string, requestHash: string): Promise<unknown> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const inserted = await this.prisma.idempotencyKey.createMany({
-        data: [{ tenantId, key, method, path, requestHash, status: 'running' }],
-        skipDuplicates: true,
-      });
-      if (inserted.count === 1) return undefined;
-      const existing = await this.prisma.idempotencyKey.findUnique({ where: { tenantId_key: { tenantId, key } } });
-      if (!existing) continue; // freed meanwhile: claim again
-      const ageMs = Date.now() - existing.createdAt.getTime();
-      if (ageMs > this.config.idempotencyTtlSeconds * 1000) {
-        await this.forget(tenantId, key);
-        continue;
-      }
-      if (existing.requestHash !== requestHash) {
+    const replayOf = (record: IdempotencyRecord): Outcome => {
+      if (record.requestHash !== requestHash) {
         throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
       }
-      if (existing.status !== 'done') {
-        throw new ApiError('idempotency_in_progress', 'a request with this Idempotency-Key is still running; retry later', {}, { 'retry-after': '1' });
-      }
-      return existing.responseBody;
-    }
-    throw new ApiError('idempotency_in_progress', 'this Idempotency-Key is contended; retry later', {}, { 'retry-after': '1' });
-  }
-
-  private async complete(tenantId: string, key: string, body: unknown, status: number): Promise<void> {
-    await this.prisma.idempotencyKey
-      .update({
-        where: { tenantId_key: { tenantId, key } },
-        data: { status: 'done', responseStatus: status, responseBody: (body ?? null) as Prisma.InputJsonValue },
-      })
-      .catch(() => undefined);
-  }
-
-  private async forget(tenantId: string, key: string): Promise<void> {
-    await this.prisma.idempotencyKey.deleteMany({ where: { tenantId, key } }).catch(() => undefined);
+      // Records are written without secrets; this also covers any written by an older release.
+      return { body: withoutShownOnce(record.responseBody, shownOnce), replayed: true };
+    };
+    const run = async (): Promise<Outcome> => {
+      // A committed answer is replayed at once, without a transaction: replays never queue
+      // behind one another, nor take a 409 from each other's lock.
+      const committed = await findRecord(this.pool, tenantId, header, this.config.idempotencyTtlSeconds);
+      if (committed) return replayOf(committed);
+      return this.pool.inTransaction(async (db) => {
+        if (!(await tryLockKey(db, tenantId, header))) {
+          throw new ApiError('idempotency_in_progress', 'a request with this Idempotency-Key is still running; retry later', {}, { 'retry-after': '1' });
+        }
+        // The first request may have committed between the read above and the lock.
+        const existing = await findRecord(db, tenantId, header, this.config.idempotencyTtlSeconds);
+        if (existing) return replayOf(existing);
+        // next.handle() is called here, inside the scope: the handler's async context, and so
+        // every query it makes, is the transaction's.
+        const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        await saveRecord(db, {
+          tenantId,
+          key: header,
+          method: request.method,
+          path: request.url,
+          requestHash,
+          responseStatus: status,
+          responseBody: withoutShownOnce(body, shownOnce),
+        });
+        return { body, replayed: false };
+      });
+    };
+    return defer(run).pipe(
+      map(({ body, replayed }) => {
+        if (replayed) reply.header('idempotent-replayed', 'true');
+        return body;
+      }),
+    );
   }
 }
