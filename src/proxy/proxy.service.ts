@@ -320,6 +320,12 @@ export class ProxyService {
   }
 
   private upstreamFailure(m: MeteredRequest, err: UpstreamError, scope: CallScope): ApiError {
+    // Not the provider's fault: the call was stopped because its exclusive lock could not be kept.
+    if (scope.ended === 'lock_lost') {
+      return new ApiError('lock_service_unavailable', "the agent's lock could not be kept (Redis); the call was stopped and its hold released", {}, {
+        'retry-after': '1',
+      });
+    }
     const kind = this.failureKind(err, scope);
     this.metrics.upstreamErrors.inc({ provider: m.provider, kind });
     return kind === 'timeout'

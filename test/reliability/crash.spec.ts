@@ -58,7 +58,7 @@ it('expires the holds of a killed instance in full, frees its lock, and keeps th
   expect(exclusiveKinds).toEqual({ limit_set: 1, reserve: 2, expire: 1, settle: 1, release: 1 });
   const { rows: expires } = await c.pool.query(
     `SELECT e.amount_microcents, r.amount_microcents AS hold FROM ledger_entries e JOIN reservations r ON r.id = e.reservation_id
-      WHERE e.kind = 'expire' AND e.agent_id = ANY($1::uuid[])`,
+      WHERE e.kind = 'expire' AND e.agent_id = ANY($1::text[])`,
     [[parallel, exclusive]],
   );
   for (const e of expires) expect(BigInt(e.amount_microcents)).toBe(-BigInt(e.hold)); // charged in full

@@ -200,6 +200,7 @@ describe('Redis hangs', () => {
       expect(inFlightResult.status).not.toBe('no answer');
       expect(inFlightResult.status).not.toBe(200);
       expect(inFlightResult.status).not.toBe(500);
+      expect(inFlightResult.body.error.code).toBe('lock_service_unavailable');
       expect(inFlightResult.body.detail).toBe(inFlightResult.body.error.message);
 
       await sleep(Math.max(0, HANG_MS - (Date.now() - hungAt)));

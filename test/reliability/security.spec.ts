@@ -13,8 +13,8 @@ import { recordFigures, sleep } from './support/figures';
 const TENANT_PROVIDER_KEY = `sk-tenant-provider-${randomBytes(8).toString('hex')}`;
 const PROMPT = `PROMPT-SECRET-${randomBytes(8).toString('hex')}`;
 let c: Cluster;
-let a: { admin: HttpClient; secret: string; agent: string; run: string; keyId: string };
-let b: { admin: HttpClient; secret: string };
+let a: { admin: HttpClient; secret: string; agent: string; run: string; keyId: string; tenantId: string };
+let b: { admin: HttpClient; secret: string; tenantId: string };
 const secrets: string[] = [];
 
 beforeAll(async () => {
@@ -33,8 +33,8 @@ beforeAll(async () => {
   expect(call.status).toBe(200);
   expect(c.fake.received.at(-1)!.apiKey).toBe(TENANT_PROVIDER_KEY); // the tenant's own key went upstream
   const key = (await adminA.post('/v1/api-keys', { name: 'a-read', scopes: ['read'] })).body;
-  a = { admin: adminA, secret: tenantA.api_key.secret, agent, run: 'run-a', keyId: key.id };
-  b = { admin: c.instances[1].http.withHeaders({ 'x-api-key': tenantB.api_key.secret }), secret: tenantB.api_key.secret };
+  a = { admin: adminA, secret: tenantA.api_key.secret, agent, run: 'run-a', keyId: key.id, tenantId: tenantA.tenant_id };
+  b = { admin: c.instances[1].http.withHeaders({ 'x-api-key': tenantB.api_key.secret }), secret: tenantB.api_key.secret, tenantId: tenantB.tenant_id };
   secrets.push(tenantA.api_key.secret, tenantB.api_key.secret, key.secret);
 }, 120_000);
 afterAll(() => c?.close());
@@ -46,7 +46,6 @@ describe("another tenant's key", () => {
     ['PATCH', 'agent', (x) => `/v1/agents/${x.agent}`, { name: 'pwned' }],
     ['DELETE', 'agent', (x) => `/v1/agents/${x.agent}`],
     ['GET', 'budget', (x) => `/v1/agents/${x.agent}/budget`],
-    ['POST', 'budget', (x) => `/v1/agents/${x.agent}/budget`, { hard_limit_cents: 1_000_000 }],
     ['POST', 'top-up', (x) => `/v1/agents/${x.agent}/budget/topup`, { amount_cents: 1_000 }],
     ['GET', 'runs', (x) => `/v1/agents/${x.agent}/runs`],
     ['POST', 'runs', (x) => `/v1/agents/${x.agent}/runs`, {}],
@@ -87,6 +86,27 @@ describe("another tenant's key", () => {
     expect(list.text).not.toContain(a.agent);
     const keys = await b.admin.get('/v1/api-keys');
     expect(keys.text).not.toContain(a.keyId);
+  });
+
+  // Last: it gives B an agent of the same id. Agent ids are per tenant, so B's budget set on A's
+  // id makes B's own agent (as the seed's store made a budget's agent) and touches nothing of A's.
+  it("a budget set on tenant A's agent id makes B's own agent and changes nothing of A's", async () => {
+    const ofA = async () =>
+      (
+        await c.pool.query(
+          `SELECT (SELECT row_to_json(x)::text FROM budgets x WHERE tenant_id = $1 AND agent_id = $2) AS budget,
+                  (SELECT count(*)::int FROM ledger_entries WHERE tenant_id = $1 AND agent_id = $2) AS entries`,
+          [a.tenantId, a.agent],
+        )
+      ).rows[0];
+    const before = await ofA();
+    for (const instance of c.instances) {
+      const res = await instance.http.withHeaders({ 'x-api-key': b.secret }).post(`/v1/agents/${a.agent}/budget`, { hard_limit_cents: 1_000_000 });
+      expect(res.status).toBe(200);
+    }
+    expect(await ofA()).toEqual(before);
+    const bs = await c.pool.query('SELECT tenant_id FROM agents WHERE id = $1 ORDER BY tenant_id', [a.agent]);
+    expect(bs.rows.map((r) => r.tenant_id).sort()).toEqual([a.tenantId, b.tenantId].sort());
   });
 });
 
