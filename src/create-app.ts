@@ -14,6 +14,7 @@ import { clientErrorHandler } from './common/http/client-error-handler';
 import { trackConnections } from './common/http/graceful-close';
 import { toErrorResponse } from './common/errors/to-error-response';
 import { requestIdFrom } from './common/http/ids';
+import { acceptEmptyJsonBodies } from './common/http/json-body';
 import { AppConfig } from './config/config.schema';
 import { MetricsService } from './metrics/metrics.service';
 import { documentMeteredRoutes } from './proxy/metered-routes.openapi';
@@ -28,6 +29,18 @@ const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   fatal: ['fatal'],
   silent: [],
 };
+
+const CORS_EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-cynsta-run-id',
+  'x-cynsta-request-id',
+  'x-cynsta-reserved-cents',
+  'x-cynsta-max-tokens',
+  'x-cynsta-cost-cents',
+  'x-cynsta-remaining-cents',
+  'idempotent-replayed',
+  'retry-after',
+];
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -70,8 +83,17 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     // CORS preflight, write to a key-less sidecar.
     bodyParser: false,
   });
+  // Browser apps on CAP_ALLOWED_ORIGINS may call us (the seed's CORS: every method and header);
+  // the answers' x-cynsta-* headers are readable to them.
+  app.enableCors({
+    origin: config.allowedOrigins.includes('*') ? true : config.allowedOrigins,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  acceptEmptyJsonBodies(fastify);
   trackConnections(app);
   const metrics = app.get(MetricsService);
 

@@ -5,11 +5,31 @@ import { z } from 'zod';
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** The seed's booleans: true/false, 1/0, yes/no, on/off, in any case. */
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const BOOL_WORDS = new Set([...TRUE_WORDS, 'false', '0', 'no', 'off']);
 const bool = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .string()
     .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+    .transform((v) => v.trim().toLowerCase())
+    .refine((v) => BOOL_WORDS.has(v), { message: 'must be true/false, 1/0, yes/no or on/off' })
+    .transform((v) => TRUE_WORDS.has(v));
+/** A boolean left unset keeps its mode-dependent default (undefined here). */
+const optionalBool = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim().toLowerCase()))
+  .refine((v) => v === undefined || BOOL_WORDS.has(v), { message: 'must be true/false, 1/0, yes/no or on/off' })
+  .transform((v) => (v === undefined ? undefined : TRUE_WORDS.has(v)));
+/** An integer where ≤ 0 means "none" (the seed's output caps). */
+const capOrOff = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .max(10_000_000)
+    .default(fallback)
+    .transform((v) => (v <= 0 ? undefined : v));
 
 const optionalString = z
   .string()
@@ -57,10 +77,31 @@ export const envSchema = z.object({
   CAP_PRICING_FILE: optionalString,
   CAP_PRICING_SIGNING_PUBLIC_KEY: optionalString,
   CAP_PRICING_VERIFY_SIGNATURE: bool(true),
-  CAP_PRICE_TABLE_REFRESH_SECONDS: int(10, 86_400, 300),
+  CAP_PRICE_TABLE_REFRESH_SECONDS: int(1, 86_400, 300),
   CAP_PRICING_FETCH_TIMEOUT_MS: int(100, 120_000, 10_000),
   CAP_PRICING_CLOCK_SKEW_SECONDS: int(0, 3_600, 300),
   CAP_DEFAULT_MAX_TOKENS: int(1, 10_000_000, 4_096),
+  // The seed's settings (../shared/seed/SETTINGS.md), each honoured or refused with a pointer.
+  CAP_STORE: z.enum(['postgres', 'sqlite', 'supabase']).optional(),
+  CAP_SQLITE_PATH: optionalString,
+  CAP_PRICING_SOURCE: z.enum(['remote', 'file', 'bundled']).optional(),
+  CAP_PRICING_SCHEMA_VERSION: optionalString,
+  CAP_PRICING_EXPIRY_SKEW_SECONDS: z.coerce.number().int().min(0).max(3_600).optional(),
+  CAP_PRICING_HTTP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).optional(),
+  CAP_ENGINE_VERSION: optionalString.refine((v) => v === undefined || /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(v), {
+    message: 'must be a semantic version such as 0.1.0',
+  }),
+  CAP_DEFAULT_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  CAP_OPENAI_MAX_COMPLETION_TOKENS: capOrOff(16_384),
+  CAP_OPENAI_MAX_OUTPUT_TOKENS: capOrOff(16_384),
+  CAP_ALLOWED_ORIGINS: z.string().default('http://localhost:3000'),
+  CAP_INGEST_URL: url(['https:', 'http:']),
+  CYNSTA_INGEST_URL: url(['https:', 'http:']),
+  CAP_INGEST_API_KEY: optionalString,
+  CYNSTA_INGEST_API_KEY: optionalString,
+  INGEST_API_KEY: optionalString,
+  CAP_CAPTURE_PROMPT_RESPONSE: optionalBool,
+  CAP_SERVICE_NAME: z.string().trim().min(1).max(128).default('cynsta-spendguard'),
   CAP_UPSTREAM_TIMEOUT_MS: int(1_000, 3_600_000, 600_000),
   CAP_UPSTREAM_CONNECTIONS: int(1, 10_000, 256),
   CAP_MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
@@ -113,8 +154,24 @@ export interface AppConfig {
   shutdownGraceMs: number;
   logLevel: Env['CAP_LOG_LEVEL'];
   trustProxy: boolean;
+  /** Browser origins allowed to call the API (CORS, the seed's CAP_ALLOWED_ORIGINS); `*` for any. */
+  allowedOrigins: string[];
+  /** CAP_STORE=sqlite: the seed's SQLite file, imported once at boot (src/seed-import). */
+  seedSqlitePath?: string;
+  /** Raw prompts and completions in telemetry (and imports) only when true (SPEC §7). */
+  capturePromptResponse: boolean;
+  /** OpenTelemetry export over OTLP/HTTP, the seed's CAP_INGEST_URL; off unless URL and key are set. */
+  telemetry?: TelemetryConfig;
   pricing: PricingConfig;
   proxy: ProxyConfig;
+}
+
+export interface TelemetryConfig {
+  /** OTLP/HTTP traces endpoint (the seed's CAP_INGEST_URL, then CYNSTA_INGEST_URL). */
+  url: string;
+  /** Sent as `x-api-key` (CAP_INGEST_API_KEY, then CYNSTA_INGEST_API_KEY, INGEST_API_KEY). */
+  apiKey: string;
+  serviceName: string;
 }
 
 export type ProviderName = 'openai' | 'grok' | 'anthropic' | 'gemini';
@@ -126,7 +183,14 @@ export interface UpstreamConfig {
 }
 
 export interface ProxyConfig {
+  /** Output cap for requests that set none (CAP_DEFAULT_MAX_TOKENS). */
   defaultMaxTokens: number;
+  /** The same for Responses routes (the seed's CAP_DEFAULT_MAX_OUTPUT_TOKENS; default defaultMaxTokens). */
+  defaultMaxOutputTokens: number;
+  /** Upper cap on OpenAI/xAI chat output (CAP_OPENAI_MAX_COMPLETION_TOKENS); undefined: none. */
+  openAiMaxCompletionTokens?: number;
+  /** Upper cap on OpenAI/xAI Responses output (CAP_OPENAI_MAX_OUTPUT_TOKENS); undefined: none. */
+  openAiMaxOutputTokens?: number;
   upstreamTimeoutMs: number;
   upstreamConnections: number;
   maxResponseBytes: number;
@@ -153,4 +217,6 @@ export interface PricingConfig {
   refreshSeconds: number;
   fetchTimeoutMs: number;
   clockSkewSeconds: number;
+  /** The engine version a document's engine range must admit (CAP_ENGINE_VERSION). */
+  engineVersion: string;
 }

@@ -1,6 +1,16 @@
 // Turns the environment into an AppConfig, or into one clear line per bad value.
+import { ENGINE_VERSION } from '../pricing/engine';
 import { importPublicKey } from '../pricing/signature';
-import { AppConfig, envSchema, PricingConfig, ProxyConfig } from './config.schema';
+import { AppConfig, envSchema, PricingConfig, ProxyConfig, TelemetryConfig } from './config.schema';
+
+/** Cynsta's published pricing key, which the seed trusted by default for CAP_PRICING_URL. */
+export const SEED_PRICING_PUBLIC_KEY = '1ITgfCZsRETBLvSKFUoPsP7p3RKNH4Nto6zKLlUD8nQ=';
+/** The seed's default CAP_PRICING_URL, used when CAP_PRICING_SOURCE=remote names no URL. */
+export const SEED_PRICING_URL = 'https://api.cynsta.com/v1/public/pricing';
+/** Where the seed kept its SQLite store by default. */
+export const SEED_SQLITE_PATH = './cynsta-spendguard.db';
+
+type ParsedEnv = ReturnType<typeof envSchema.parse>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -39,6 +49,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CAP_REDIS_COMMAND_TIMEOUT_MS >= e.CAP_LOCK_TTL_MS) {
     problems.push('config: CAP_REDIS_COMMAND_TIMEOUT_MS: must be below CAP_LOCK_TTL_MS (a lock would expire while its command still waits)');
   }
+  if (e.CAP_STORE === 'supabase') {
+    problems.push('config: CAP_STORE: supabase is not supported; SpendGuard keeps its ledger in PostgreSQL: set DATABASE_URL to your Supabase database\'s connection string');
+  }
+  if (e.CAP_PRICING_SCHEMA_VERSION !== undefined && e.CAP_PRICING_SCHEMA_VERSION !== '1') {
+    problems.push(`config: CAP_PRICING_SCHEMA_VERSION: only schema version 1 exists; remove it or set it to 1`);
+  }
+  const allowedOrigins = corsOrigins(e.CAP_ALLOWED_ORIGINS, problems);
   const pricing = pricingConfig(e, problems);
   const encryptionKey = e.CAP_PROVIDER_KEY_ENCRYPTION_KEY ? Buffer.from(e.CAP_PROVIDER_KEY_ENCRYPTION_KEY, 'base64') : undefined;
   if (encryptionKey && encryptionKey.length !== 32) {
@@ -73,6 +90,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.CAP_SHUTDOWN_GRACE_MS,
     logLevel: e.CAP_LOG_LEVEL,
     trustProxy: e.CAP_TRUST_PROXY,
+    allowedOrigins,
+    seedSqlitePath: e.CAP_STORE === 'sqlite' ? (e.CAP_SQLITE_PATH ?? SEED_SQLITE_PATH) : undefined,
+    // SPEC §7: never stored unless asked for (the seed defaulted to true when hosted; we do not).
+    capturePromptResponse: e.CAP_CAPTURE_PROMPT_RESPONSE ?? false,
+    telemetry: telemetryConfig(e),
     pricing,
     proxy: { ...proxyConfig(e), providerKeyEncryptionKey: encryptionKey },
   });
@@ -80,9 +102,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
-function proxyConfig(e: ReturnType<typeof envSchema.parse>): ProxyConfig {
+function corsOrigins(list: string, problems: string[]): string[] {
+  const origins = list
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      problems.push(`config: CAP_ALLOWED_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], comma-separated, or *)`);
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
+}
+
+/** The seed's ingest settings, with its fallbacks; telemetry is off unless both URL and key are set. */
+function telemetryConfig(e: ParsedEnv): TelemetryConfig | undefined {
+  const url = e.CAP_INGEST_URL ?? e.CYNSTA_INGEST_URL;
+  const apiKey = e.CAP_INGEST_API_KEY ?? e.CYNSTA_INGEST_API_KEY ?? e.INGEST_API_KEY;
+  return url && apiKey ? { url, apiKey, serviceName: e.CAP_SERVICE_NAME } : undefined;
+}
+
+function proxyConfig(e: ParsedEnv): ProxyConfig {
   return {
     defaultMaxTokens: e.CAP_DEFAULT_MAX_TOKENS,
+    defaultMaxOutputTokens: e.CAP_DEFAULT_MAX_OUTPUT_TOKENS ?? e.CAP_DEFAULT_MAX_TOKENS,
+    openAiMaxCompletionTokens: e.CAP_OPENAI_MAX_COMPLETION_TOKENS,
+    openAiMaxOutputTokens: e.CAP_OPENAI_MAX_OUTPUT_TOKENS,
     upstreamTimeoutMs: e.CAP_UPSTREAM_TIMEOUT_MS,
     upstreamConnections: e.CAP_UPSTREAM_CONNECTIONS,
     maxResponseBytes: e.CAP_MAX_RESPONSE_BYTES,
@@ -98,8 +150,18 @@ function proxyConfig(e: ReturnType<typeof envSchema.parse>): ProxyConfig {
   };
 }
 
-function pricingConfig(e: ReturnType<typeof envSchema.parse>, problems: string[]): PricingConfig {
-  const publicKeys = (e.CAP_PRICING_SIGNING_PUBLIC_KEY ?? '')
+function pricingConfig(e: ParsedEnv, problems: string[]): PricingConfig {
+  // The seed's CAP_PRICING_SOURCE=remote always had a URL: its own default when none was set.
+  const pricingUrl = e.CAP_PRICING_URL ?? (e.CAP_PRICING_SOURCE === 'remote' ? SEED_PRICING_URL : undefined);
+  if (e.CAP_PRICING_SOURCE === 'file' && !e.CAP_PRICING_FILE) {
+    problems.push('config: CAP_PRICING_SOURCE: file needs CAP_PRICING_FILE (a signed price document on disk)');
+  }
+  if (e.CAP_PRICING_SOURCE === 'bundled' && (e.CAP_PRICING_URL || e.CAP_PRICING_FILE)) {
+    problems.push('config: CAP_PRICING_SOURCE: bundled uses the table shipped with SpendGuard; unset CAP_PRICING_URL and CAP_PRICING_FILE');
+  }
+  // The seed verified CAP_PRICING_URL with Cynsta's published key when none was given.
+  const keyList = e.CAP_PRICING_SIGNING_PUBLIC_KEY ?? (pricingUrl ? SEED_PRICING_PUBLIC_KEY : '');
+  const publicKeys = keyList
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
@@ -110,8 +172,8 @@ function pricingConfig(e: ReturnType<typeof envSchema.parse>, problems: string[]
       problems.push(`config: CAP_PRICING_SIGNING_PUBLIC_KEY: key ${i + 1} is not base64 of a raw 32-byte Ed25519 public key`);
     }
   });
-  const signedSource = e.CAP_PRICING_URL ?? e.CAP_PRICING_FILE;
-  if (e.CAP_PRICING_URL && e.CAP_PRICING_FILE) {
+  const signedSource = pricingUrl ?? e.CAP_PRICING_FILE;
+  if (pricingUrl && e.CAP_PRICING_FILE) {
     problems.push('config: CAP_PRICING_FILE: set CAP_PRICING_URL or CAP_PRICING_FILE, not both');
   }
   if (signedSource && e.CAP_PRICING_VERIFY_SIGNATURE && publicKeys.length === 0) {
@@ -122,12 +184,13 @@ function pricingConfig(e: ReturnType<typeof envSchema.parse>, problems: string[]
     if (!e.CAP_PRICING_VERIFY_SIGNATURE) problems.push('config: CAP_PRICING_VERIFY_SIGNATURE: must stay true in hosted mode');
   }
   return {
-    url: e.CAP_PRICING_URL,
+    url: pricingUrl,
     file: e.CAP_PRICING_FILE,
     publicKeys,
     verifySignature: e.CAP_PRICING_VERIFY_SIGNATURE,
     refreshSeconds: e.CAP_PRICE_TABLE_REFRESH_SECONDS,
-    fetchTimeoutMs: e.CAP_PRICING_FETCH_TIMEOUT_MS,
-    clockSkewSeconds: e.CAP_PRICING_CLOCK_SKEW_SECONDS,
+    fetchTimeoutMs: e.CAP_PRICING_HTTP_TIMEOUT_SECONDS !== undefined ? e.CAP_PRICING_HTTP_TIMEOUT_SECONDS * 1000 : e.CAP_PRICING_FETCH_TIMEOUT_MS,
+    clockSkewSeconds: e.CAP_PRICING_EXPIRY_SKEW_SECONDS ?? e.CAP_PRICING_CLOCK_SKEW_SECONDS,
+    engineVersion: e.CAP_ENGINE_VERSION ?? ENGINE_VERSION,
   };
 }

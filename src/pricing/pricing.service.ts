@@ -11,7 +11,7 @@ import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
 import { PrismaService } from '../database/prisma.service';
-import { ENGINE_NAME, ENGINE_VERSION } from './engine';
+import { ENGINE_NAME } from './engine';
 import { loadPriceTable, LoadPriceTableResult } from './load-price-table';
 import { PriceSource, priceSourceFor, PriceSourceKind } from './price-source';
 import { isPriceTableCurrent, PriceTable } from './price-table';
@@ -97,7 +97,13 @@ export class PricingService implements OnApplicationBootstrap, OnApplicationShut
         return;
       }
       const verdict = this.load(fetched.text, this.source.kind !== 'bundled' && this.config.pricing.verifySignature);
-      if (!verdict.ok) throw new Error(`${this.source.ref}: ${verdict.reason} (${verdict.detail})`);
+      if (!verdict.ok) {
+        // The seed's error playbook tells its users to look for this very line.
+        if (verdict.reason === 'bad_signature' || verdict.reason === 'missing_signature') {
+          this.logger.error({ msg: 'Remote pricing signature verification failed', source: this.source.ref, reason: verdict.reason });
+        }
+        throw new Error(`${this.source.ref}: ${verdict.reason} (${verdict.detail})`);
+      }
       for (const dropped of verdict.droppedCards) {
         this.logger.warn({ msg: 'price card dropped', provider: dropped.provider, model: dropped.model, reason: dropped.reason });
       }
@@ -118,7 +124,7 @@ export class PricingService implements OnApplicationBootstrap, OnApplicationShut
       verifySignature,
       publicKeysB64: this.config.pricing.publicKeys,
       engineName: ENGINE_NAME,
-      engineVersion: ENGINE_VERSION,
+      engineVersion: this.config.pricing.engineVersion,
       now: new Date(),
       clockSkewSeconds: this.config.pricing.clockSkewSeconds,
     });

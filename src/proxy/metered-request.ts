@@ -22,6 +22,8 @@ export interface MeteredRequest {
   stream: boolean;
   /** The seed's simplified gemini body `{model, prompt, …}`, answered in the seed's shape. */
   seedGemini: boolean;
+  /** The seed's explicit Anthropic route, not streaming: answered `{completion, raw, usage, billing_breakdown}`. */
+  seedAnthropic: boolean;
   /** x-cynsta-clamp: off → 402 rather than shrinking the output cap to the budget. */
   clamp: boolean;
   clientHeaders: Record<string, string | string[] | undefined>;

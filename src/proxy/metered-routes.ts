@@ -52,6 +52,7 @@ function explicit(upstreamOperation: (p: Record<string, string>) => UpstreamOper
       upstreamOperation: upstreamOperation(params),
       body,
       headers,
+      explicitRoute: true,
     });
 }
 

@@ -45,8 +45,10 @@ export async function reserveForCall(
   m: MeteredRequest,
   card: PriceCard,
   estimate: InputEstimate,
-  opts: { requestId: string; defaultMaxTokens: number; ttlSeconds: number; deadlineAt: number },
+  opts: { requestId: string; caps: OutputCapSettings; ttlSeconds: number; deadlineAt: number },
 ): Promise<Reserved> {
+  const { defaultMaxTokens, maxTokens } = capsFor(opts.caps, m);
+  const modelMax = minDefined(card.maxOutputTokens, maxTokens);
   const embeddings = m.operation === 'embeddings';
   const choices = embeddings ? 1 : requestedChoices(m.provider, m.operation, m.body);
   if (!(choices <= MAX_CHOICES)) {
@@ -64,8 +66,8 @@ export async function reserveForCall(
     if (!embeddings) {
       const decision = decideOutputCap({
         requestedCap: requested,
-        defaultMaxTokens: opts.defaultMaxTokens,
-        modelMaxOutputTokens: card.maxOutputTokens,
+        defaultMaxTokens,
+        modelMaxOutputTokens: modelMax,
         affordableTokens: affordable,
         clamp: m.clamp,
       });
@@ -74,7 +76,7 @@ export async function reserveForCall(
           const field = m.operation === 'responses' ? 'max_output_tokens' : 'max_tokens';
           throw new ApiError('validation_failed', 'the output token cap must be a positive whole number', {}, {}, field === 'max_tokens' ? SEED_DETAIL.maxTokens : SEED_DETAIL.maxOutputTokens);
         }
-        throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? opts.defaultMaxTokens), remaining);
+        throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? defaultMaxTokens), remaining);
       }
       capTokens = decision.capTokens;
     }
@@ -136,3 +138,26 @@ function insufficient(card: PriceCard, estimate: InputEstimate, extras: HoldExtr
 }
 
 const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
+
+/** The output-cap settings of ProxyConfig (CAP_DEFAULT_MAX_TOKENS and the seed's OpenAI caps). */
+export interface OutputCapSettings {
+  defaultMaxTokens: number;
+  defaultMaxOutputTokens: number;
+  openAiMaxCompletionTokens?: number;
+  openAiMaxOutputTokens?: number;
+}
+
+/**
+ * The default cap and the upper cap for this request: Responses routes have their own default
+ * (CAP_DEFAULT_MAX_OUTPUT_TOKENS); OpenAI and xAI chat and Responses an upper cap (the seed's
+ * CAP_OPENAI_MAX_COMPLETION_TOKENS / CAP_OPENAI_MAX_OUTPUT_TOKENS), applied like a model's limit.
+ */
+function capsFor(caps: OutputCapSettings, m: MeteredRequest): { defaultMaxTokens: number; maxTokens?: number } {
+  const openAiFamily = m.provider === 'openai' || m.provider === 'grok';
+  if (m.operation === 'responses') {
+    return { defaultMaxTokens: caps.defaultMaxOutputTokens, maxTokens: openAiFamily ? caps.openAiMaxOutputTokens : undefined };
+  }
+  return { defaultMaxTokens: caps.defaultMaxTokens, maxTokens: openAiFamily && m.operation === 'chat.completions' ? caps.openAiMaxCompletionTokens : undefined };
+}
+
+const minDefined = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));

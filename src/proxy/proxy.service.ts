@@ -25,6 +25,7 @@ import { findCard } from '../pricing/price-table';
 import { PricingService } from '../pricing/pricing.service';
 import { emptyUsage, NormalizedUsage } from '../pricing/usage';
 import { extractUsage } from '../providers/extract-usage';
+import { nativeAnthropicToSeedAnswer } from '../providers/anthropic.seed';
 import { nativeGeminiToSeedAnswer, SeedGeminiBody, seedGeminiToNative } from '../providers/gemini.seed';
 import { prepareOpenAiStreamRequest } from '../providers/openai.stream';
 import { applyOutputCap } from '../providers/output-cap';
@@ -109,7 +110,7 @@ export class ProxyService {
       if (scope.clientGone) throw new ClientGone();
       const reserved = await reserveForCall(this.ledger, auth, m, card, estimate, {
         requestId,
-        defaultMaxTokens: this.config.proxy.defaultMaxTokens,
+        caps: this.config.proxy,
         ttlSeconds: this.config.reservationTtlSeconds,
         deadlineAt: scope.deadlineAt + this.config.proxy.settleGraceMs,
       }).catch((err) => {
@@ -270,6 +271,7 @@ export class ProxyService {
       json = undefined;
     }
     const usage = json === undefined ? undefined : extractUsage(m.provider, m.operation, json);
+    const breakdown = usage ? costBreakdownToJson(costOf(call.card, usage)) : undefined;
     const done = usage
       ? await this.settleUsage(call, usage, 'reported')
       : await this.settle(call, call.reserved.holdMicrocents, undefined, {
@@ -281,8 +283,13 @@ export class ProxyService {
         .header('x-cynsta-cost-cents', String(microcentsToCentsCeil(done.costMicrocents)))
         .header('x-cynsta-remaining-cents', String(microcentsToCentsFloor(done.remainingMicrocents)));
     }
+    // The seed's answer shapes on its explicit routes (SPEC §2); the native answer otherwise.
     if (m.seedGemini && json !== undefined) {
       reply.status(status).header('content-type', 'application/json').send(nativeGeminiToSeedAnswer(json as Record<string, unknown>));
+      return;
+    }
+    if (m.seedAnthropic && json !== undefined) {
+      reply.status(status).header('content-type', 'application/json').send(nativeAnthropicToSeedAnswer(json, breakdown ?? null));
       return;
     }
     this.passThrough(reply, status, headers, bytes);

@@ -90,6 +90,8 @@ export function buildMeteredRequest(input: {
   model?: string;
   body: unknown;
   headers: Headers;
+  /** An explicit run route (the seed's), rather than a header-routed drop-in for an SDK. */
+  explicitRoute?: boolean;
 }): MeteredRequest {
   if (!OPERATIONS[input.provider].includes(input.upstreamOperation)) {
     throw new ApiError('route_not_found', `${input.provider} has no ${input.upstreamOperation} route`);
@@ -110,6 +112,7 @@ export function buildMeteredRequest(input: {
     body,
     stream,
     seedGemini: input.provider === 'gemini' && isSeedGeminiBody(body),
+    seedAnthropic: input.explicitRoute === true && input.provider === 'anthropic' && !stream,
     clamp: clampFrom(input.headers),
     clientHeaders: input.headers,
   };

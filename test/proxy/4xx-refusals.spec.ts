@@ -58,19 +58,21 @@ describe('400', () => {
 
 describe('402 and the clamp', () => {
   it('shrinks the output cap to what the budget affords, and says so', async () => {
-    const agent = await s.agent(1); // 1 cent = 1,000,000 µ¢: at 60 µ¢ per output token, ~16k tokens minus input
-    const res = await s.http.post('/v1/chat/completions', chat({ max_tokens: 100_000 }), as(agent));
+    // 1 cent = 1,000,000 µ¢: at 1,400 µ¢ per output token, ~714 tokens minus input (well under
+    // the 16,384 of CAP_OPENAI_MAX_COMPLETION_TOKENS, so the budget is what shrinks it).
+    const agent = await s.agent(1);
+    const res = await s.http.post('/v1/chat/completions', chat({ model: 'gpt-5.2', max_tokens: 100_000 }), as(agent));
     expect(res.status).toBe(200);
     const cap = Number(res.headers.get('x-cynsta-max-tokens'));
-    expect(cap).toBeLessThan(100_000);
-    expect(cap).toBeGreaterThan(15_000);
+    expect(cap).toBeLessThan(714);
+    expect(cap).toBeGreaterThan(600);
     expect(s.fake.received.at(-1)!.body).toMatchObject({ max_tokens: cap });
     expect(Number(res.headers.get('x-cynsta-reserved-cents'))).toBeLessThanOrEqual(1);
   });
 
   it('with x-cynsta-clamp: off answers 402 instead of shrinking', async () => {
     const agent = await s.agent(1);
-    const res = await s.http.post('/v1/chat/completions', chat({ max_tokens: 100_000 }), as(agent, { 'x-cynsta-clamp': 'off' }));
+    const res = await s.http.post('/v1/chat/completions', chat({ model: 'gpt-5.2', max_tokens: 100_000 }), as(agent, { 'x-cynsta-clamp': 'off' }));
     expect(res.status).toBe(402);
     expect(res.body).toMatchObject({ error: { type: 'insufficient_budget', code: 'insufficient_budget' }, remaining_cents: 1 });
     expect(res.body.required_cents).toBeGreaterThan(1);

@@ -37,8 +37,13 @@ it('refuses amounts past any real value with a 4xx, before anything is held', as
   const clamped = await http.post('/v1/chat/completions', chat({ max_tokens: HUGE }), as);
   expect(clamped.status).toBe(200);
   expect(Number(clamped.headers.get('x-cynsta-max-tokens'))).toBeLessThan(HUGE);
-  // … or, with the clamp off, refused as insufficient.
-  const unclamped = await http.post('/v1/chat/completions', chat({ max_tokens: HUGE }), { headers: { ...as.headers, 'x-cynsta-clamp': 'off' } });
+  // … or, with the clamp off, refused as insufficient (Anthropic: no CAP_OPENAI_MAX_COMPLETION_TOKENS
+  // stands between the request and the budget).
+  const unclamped = await http.post(
+    '/v1/messages',
+    { model: 'claude-opus-4-6', max_tokens: HUGE, messages: [{ role: 'user', content: 'hi' }] },
+    { headers: { ...as.headers, 'x-cynsta-clamp': 'off' } },
+  );
   expect(unclamped.status).toBe(402);
   expect(unclamped.body.error.code).toBe('insufficient_budget');
   const budget = (await http.get(`/v1/agents/${agent}/budget`)).body;
