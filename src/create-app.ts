@@ -2,13 +2,13 @@
 // the OpenAPI document. Errors Fastify raises itself (body parsing, size limit) reach our
 // exception filter through Nest's own Fastify error handler; what Node's HTTP parser refuses
 // before Fastify (bad header bytes, framing, 431) is answered by clientErrorHandler.
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { AppModule } from './app.module';
+import { createRootLogger, PinoNestLogger } from './common/logging/logger';
 import { documentErrors } from './common/errors/error.schema';
 import { clientErrorHandler } from './common/http/client-error-handler';
 import { trackConnections } from './common/http/graceful-close';
@@ -20,15 +20,6 @@ import { MetricsService } from './metrics/metrics.service';
 import { documentMeteredRoutes } from './proxy/metered-routes.openapi';
 import { registerMeteredRoutes } from './proxy/register-metered-routes';
 
-const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
-  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
-  info: ['log', 'warn', 'error', 'fatal'],
-  warn: ['warn', 'error', 'fatal'],
-  error: ['error', 'fatal'],
-  fatal: ['fatal'],
-  silent: [],
-};
 
 const CORS_EXPOSED_HEADERS = [
   'x-request-id',
@@ -54,7 +45,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   return documentErrors(documentMeteredRoutes(cleanupOpenApiDoc(SwaggerModule.createDocument(app, config), { version: '3.1' })));
 }
 
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, databaseUrl: string, logger = createRootLogger(config.logLevel)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxBodyBytes,
     // Run ids may be 128 characters; longer parameters are refused by us, not by Fastify.
@@ -70,14 +61,10 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     // One log line per request, written by our onResponse hook below.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
-    logger: {
-      level: config.logLevel,
-      // Keys and prompts never reach the logs (SPEC §7).
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]'], remove: true },
-    },
+    loggerInstance: logger,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
-    logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
     // JSON only: Nest's form parser would let a plain HTML form on any web page, which needs no
     // CORS preflight, write to a key-less sidecar.

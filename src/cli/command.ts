@@ -106,7 +106,7 @@ export async function runCommand(cmd: Command, args: string[], io: CliIo): Promi
   let parsed: { values: OptionValues; positionals: string[] };
   try {
     parsed = parseArgs({
-      args,
+      args: negativeValuesJoined(args, spec),
       options: Object.fromEntries(Object.entries(spec).map(([name, def]) => [name, { type: def.type, ...(def.short ? { short: def.short } : {}) }])),
       allowPositionals: cmd.positionals !== undefined,
       strict: true,
@@ -121,6 +121,24 @@ export async function runCommand(cmd: Command, args: string[], io: CliIo): Promi
   const missing = Object.entries(cmd.options).filter(([name, def]) => def.required && parsed.values[name] === undefined);
   if (missing.length) throw new UsageError(`the following arguments are required: ${missing.map(([n]) => `--${n}`).join(', ')}`, help);
   return cmd.run({ ...parsed, io, help });
+}
+
+/**
+ * `--limit -5` is an option and its (negative) value, as argparse reads it for the seed's users;
+ * parseArgs would take `-5` for an option of its own ("argument is ambiguous"). Joined as
+ * `--limit=-5`, the value reaches the command's own check, which says what is wrong with it.
+ */
+function negativeValuesJoined(args: string[], spec: Record<string, OptionDef>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (name && spec[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
 }
 
 /** `spendguard <group> <command> …`; the group alone prints its help and exits 2, as the seed did. */

@@ -57,7 +57,7 @@ export const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']),
   CAP_REDIS_KEY_PREFIX: z.string().min(1).max(64).default('spendguard:'),
   CAP_DATA_DIR: z.string().min(1).default('./.spendguard'),
-  CAP_EMBEDDED_PG_PORT: int(1, 65535, 54329),
+  CAP_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   CAP_API_KEY: optionalString,
   CAP_DB_POOL_MAX: int(1, 500, 10),
   CAP_DB_STATEMENT_TIMEOUT_MS: int(100, 600_000, 15_000),
@@ -131,7 +131,8 @@ export interface AppConfig {
   redisUrl?: string;
   redisKeyPrefix: string;
   dataDir: string;
-  embeddedPgPort: number;
+  /** Set: the embedded PostgreSQL's port, or a clear error if taken. Unset: 54329 when free, else any free port. */
+  embeddedPgPort?: number;
   /** The operator key: guards everything in sidecar mode, manages tenants in hosted mode. */
   apiKey?: string;
   dbPoolMax: number;

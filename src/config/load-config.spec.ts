@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, SEED_PRICING_PUBLIC_KEY, SEED_PRICING_URL, SEED_SQLITE_PATH } from './load-config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -61,6 +61,73 @@ describe('loadConfig', () => {
     expect(lines.map((l) => l.split(':')[1].trim())).toEqual(['CAP_DB_QUERY_TIMEOUT_MS', 'CAP_REDIS_COMMAND_TIMEOUT_MS']);
     expect(problems({ CAP_REDIS_COMMAND_TIMEOUT_MS: '2000', CAP_LOCK_TTL_MS: '2000' })).toEqual([
       'config: CAP_REDIS_COMMAND_TIMEOUT_MS: must be below CAP_LOCK_TTL_MS (a lock would expire while its command still waits)',
+    ]);
+  });
+});
+
+// ../shared/seed/SETTINGS.md: every setting of the seed works as it did, or is refused at boot with
+// one line saying what to use instead. Never silently ignored.
+describe("the seed's settings", () => {
+  it.each(['true', 'TRUE', 'True', 'on', 'ON', 'yes', '1'])('reads %s as true and its opposites as false', (word) => {
+    expect(loadConfig({ CAP_TRUST_PROXY: word }).trustProxy).toBe(true);
+    const opposite = { true: 'false', TRUE: 'FALSE', True: 'False', on: 'off', ON: 'OFF', yes: 'no', '1': '0' }[word]!;
+    expect(loadConfig({ CAP_TRUST_PROXY: opposite }).trustProxy).toBe(false);
+    expect(problems({ CAP_PRICING_VERIFY_SIGNATURE: 'maybe' })).toEqual([
+      'config: CAP_PRICING_VERIFY_SIGNATURE: must be true/false, 1/0, yes/no or on/off (got "maybe")',
+    ]);
+  });
+
+  it("verifies CAP_PRICING_URL with the seed's published key when none is given, as the seed did", () => {
+    const c = loadConfig({ CAP_PRICING_URL: 'https://prices.example/v1/public/pricing' });
+    expect(c.pricing).toMatchObject({ url: 'https://prices.example/v1/public/pricing', publicKeys: [SEED_PRICING_PUBLIC_KEY], verifySignature: true });
+    expect(loadConfig({ CAP_PRICING_SOURCE: 'remote' }).pricing.url).toBe(SEED_PRICING_URL);
+    expect(problems({ CAP_PRICING_SOURCE: 'file' })).toEqual(['config: CAP_PRICING_SOURCE: file needs CAP_PRICING_FILE (a signed price document on disk)']);
+  });
+
+  it('takes refresh intervals from 1 s, the HTTP timeout in seconds, the expiry skew, the engine and schema versions', () => {
+    const c = loadConfig({
+      CAP_PRICE_TABLE_REFRESH_SECONDS: '1',
+      CAP_PRICING_HTTP_TIMEOUT_SECONDS: '3',
+      CAP_PRICING_EXPIRY_SKEW_SECONDS: '30',
+      CAP_ENGINE_VERSION: '0.2.0',
+      CAP_PRICING_SCHEMA_VERSION: '1',
+    });
+    expect(c.pricing).toMatchObject({ refreshSeconds: 1, fetchTimeoutMs: 3_000, clockSkewSeconds: 30, engineVersion: '0.2.0' });
+    expect(problems({ CAP_PRICING_SCHEMA_VERSION: '2' })).toEqual(['config: CAP_PRICING_SCHEMA_VERSION: only schema version 1 exists; remove it or set it to 1']);
+    expect(problems({ CAP_ENGINE_VERSION: 'latest' })[0]).toMatch(/^config: CAP_ENGINE_VERSION: must be a semantic version/);
+  });
+
+  it('honours the output-cap variables (≤ 0: no cap)', () => {
+    expect(loadConfig({}).proxy).toMatchObject({ defaultMaxTokens: 4096, defaultMaxOutputTokens: 4096, openAiMaxCompletionTokens: 16_384, openAiMaxOutputTokens: 16_384 });
+    const c = loadConfig({ CAP_DEFAULT_MAX_TOKENS: '512', CAP_DEFAULT_MAX_OUTPUT_TOKENS: '256', CAP_OPENAI_MAX_COMPLETION_TOKENS: '0', CAP_OPENAI_MAX_OUTPUT_TOKENS: '-1' });
+    expect(c.proxy).toMatchObject({ defaultMaxTokens: 512, defaultMaxOutputTokens: 256, openAiMaxCompletionTokens: undefined, openAiMaxOutputTokens: undefined });
+  });
+
+  it('reads CAP_ALLOWED_ORIGINS (default http://localhost:3000) and refuses what is not an origin', () => {
+    expect(loadConfig({}).allowedOrigins).toEqual(['http://localhost:3000']);
+    expect(loadConfig({ CAP_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173/' }).allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(problems({ CAP_ALLOWED_ORIGINS: 'app.example.com' })).toEqual([
+      'config: CAP_ALLOWED_ORIGINS: "app.example.com" is not an origin (scheme://host[:port], comma-separated, or *)',
+    ]);
+  });
+
+  it('turns telemetry on only with both the ingest URL and key, with the seed fallbacks', () => {
+    expect(loadConfig({ CAP_INGEST_URL: 'http://otel.local/v1/traces' }).telemetry).toBeUndefined();
+    expect(loadConfig({ CYNSTA_INGEST_URL: 'http://otel.local/v1/traces', INGEST_API_KEY: 'k' }).telemetry).toEqual({
+      url: 'http://otel.local/v1/traces',
+      apiKey: 'k',
+      serviceName: 'cynsta-spendguard',
+    });
+    expect(loadConfig({ CAP_CAPTURE_PROMPT_RESPONSE: 'on' }).capturePromptResponse).toBe(true);
+    expect(loadConfig({ CAP_MODE: 'sidecar' }).capturePromptResponse).toBe(false);
+  });
+
+  it('imports the seed SQLite store with CAP_STORE=sqlite, and says what to use instead of supabase', () => {
+    expect(loadConfig({ CAP_STORE: 'sqlite' }).seedSqlitePath).toBe(SEED_SQLITE_PATH);
+    expect(loadConfig({ CAP_STORE: 'sqlite', CAP_SQLITE_PATH: '/data/cynsta-spendguard.db' }).seedSqlitePath).toBe('/data/cynsta-spendguard.db');
+    expect(loadConfig({ CAP_STORE: 'postgres' }).seedSqlitePath).toBeUndefined();
+    expect(problems({ CAP_STORE: 'supabase' })).toEqual([
+      "config: CAP_STORE: supabase is not supported; SpendGuard keeps its ledger in PostgreSQL: set DATABASE_URL to your Supabase database's connection string",
     ]);
   });
 });

@@ -71,13 +71,30 @@ export class ProxyService {
     @Inject(AGENT_LOCKS) private readonly locks: AgentLocks,
   ) {}
 
+  /** Calls still running on this instance (for a shutdown that must let them end their holds). */
+  private readonly running = new Set<Promise<void>>();
+
   async handle(m: MeteredRequest, ctx: CallContext): Promise<void> {
     const scope = new CallScope(ctx.request, ctx.reply, this.config.proxy.upstreamTimeoutMs);
-    try {
-      await this.run(m, ctx, scope);
-    } finally {
+    const call = this.run(m, ctx, scope).finally(() => {
       scope.end();
-    }
+      this.running.delete(call);
+    });
+    this.running.add(call);
+    return call;
+  }
+
+  /**
+   * Resolves once every call running now has ended (its hold settled or released: their clients
+   * are gone by now), or after `timeoutMs`. Shutdown waits on it before the database pool closes;
+   * a hold it could not end is expired by another instance's sweeper, charged in full.
+   */
+  async idle(timeoutMs: number): Promise<void> {
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...this.running]), timeout]);
+    clearTimeout(timer);
   }
 
   private async run(m: MeteredRequest, ctx: CallContext, scope: CallScope): Promise<void> {

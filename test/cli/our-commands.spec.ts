@@ -87,6 +87,18 @@ describe('spendguard budget and the hard-limit ceiling (SPEC §3)', () => {
   });
 });
 
+describe('negative numbers on the command line', () => {
+  it('`--limit -5` is read as a value and refused for what it is, not as "ambiguous"', async () => {
+    const res = await spendguard(['budget', 'set', '--agent', 'a', '--limit', '-5'], env());
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('argument --limit: must be >= 0');
+    expect(res.stderr).not.toContain('ambiguous');
+    const topup = await spendguard(['budget', 'topup', '--agent', 'a', '--amount', '-1'], env());
+    expect(topup.code).toBe(2);
+    expect(topup.stderr).toContain('argument --amount: must be > 0');
+  });
+});
+
 describe('spendguard bootstrap (the seed bootstrap script)', () => {
   it('checks health, creates the agent, sets the budget, and prints what the job needs', async () => {
     const res = await spendguard(['bootstrap', '--name', 'my-agent', '--limit', '5000', '--topup', '5000'], env());

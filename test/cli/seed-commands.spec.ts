@@ -150,7 +150,7 @@ describe('usage errors exit 2', () => {
     [['budget', 'set', '--limit', '5000'], '--agent'],
     [['budget', 'set', '--agent', 'a1', '--limit=-1'], 'argument --limit: must be >= 0'],
     [['budget', 'set', '--agent', 'a1', '--limit', '12x'], 'argument --limit: must be an integer'],
-    [['budget', 'set', '--agent', 'a1', '--limit', '-1'], "'--limit'"],
+    [['budget', 'set', '--agent', 'a1', '--limit', '-1'], 'argument --limit: must be >= 0'], // a negative value, as argparse reads it: not "ambiguous"
     [['agent', 'rename', '--agent', 'a1'], '--name'],
     [['agent', 'create', '--nme', 'x'], "Unknown option '--nme'"],
     [['agent', 'create', '--concurrency', 'sometimes'], 'invalid choice'],

@@ -31,9 +31,10 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts `node dist/main.js` and resolves once it logs that it listens (or rejects with its output). */
-export async function spawnInstance(env: Record<string, string>, timeoutMs = 60_000): Promise<Instance> {
+export async function spawnInstance(env: Record<string, string>, timeoutMs = 60_000, cwd?: string): Promise<Instance> {
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [MAIN], {
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
@@ -76,9 +77,9 @@ export async function spawnInstance(env: Record<string, string>, timeoutMs = 60_
 }
 
 /** Runs dist/main.js to its end (for config errors) and returns its exit code and output. */
-export function runToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+export function runToExit(env: Record<string, string>, timeoutMs = 30_000, cwd?: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

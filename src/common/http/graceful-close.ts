@@ -35,8 +35,17 @@ export interface CloseResult {
   cutOff: number;
 }
 
-/** `onCutOff` is told, when the grace runs out, how many requests are being cut off. */
-export async function closeGracefully(app: NestFastifyApplication, graceMs: number, onCutOff?: (count: number) => void): Promise<CloseResult> {
+/**
+ * `onCutOff` is told, when the grace runs out, how many requests are being cut off. `drain` runs
+ * once the server is closed and before the modules are (the database pool among them): work a
+ * cut-off request still has to do — a metered call settling or releasing its hold — needs them.
+ */
+export async function closeGracefully(
+  app: NestFastifyApplication,
+  graceMs: number,
+  onCutOff?: (count: number) => void,
+  drain?: () => Promise<void>,
+): Promise<CloseResult> {
   const fastify = app.getHttpAdapter().getInstance();
   const state = tracked.get(app);
   let cutOff = 0;
@@ -50,6 +59,7 @@ export async function closeGracefully(app: NestFastifyApplication, graceMs: numb
   } finally {
     clearTimeout(timer);
   }
+  await drain?.();
   await app.close();
   return { cutOff };
 }
