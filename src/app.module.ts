@@ -18,6 +18,7 @@ import { ProviderKeysModule } from './provider-keys/provider-keys.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RedisModule } from './redis/redis.module';
 import { RunsModule } from './runs/runs.module';
+import { SeedImportModule } from './seed-import/seed-import.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         TenantsModule,
         ProviderKeysModule,
         ProxyModule,
+        SeedImportModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ZodValidationPipe },

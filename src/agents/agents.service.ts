@@ -119,6 +119,21 @@ export class AgentsService {
   }
 
   /**
+   * An agent brought from elsewhere (the seed's store, src/seed-import) with its own id, name and
+   * creation time; one the tenant already has, deleted or not, is left as it is. Joins the
+   * caller's transaction scope, and waits on another one adopting the same id until it ends.
+   */
+  async adopt(auth: TenantAuth, fields: { id: string; name: string | null; createdAt: Date }): Promise<{ created: boolean; agent: Agent }> {
+    if (!AGENT_ID_RE.test(fields.id)) throw new ApiError('validation_failed', 'agent ids are 1-128 characters of A-Z a-z 0-9 . _ : -');
+    const inserted = await this.prisma.agent.createMany({
+      data: [{ id: fields.id, tenantId: auth.tenantId, name: fields.name, createdAt: fields.createdAt }],
+      skipDuplicates: true,
+    });
+    const agent = await this.require(auth, fields.id, { allowDeleted: true });
+    return { created: inserted.count === 1, agent };
+  }
+
+  /**
    * A page of agents; without limit and cursor, every agent up to CAP_LIST_MAX (the seed listed
    * them all, and its clients never paged), with next_cursor set only past that.
    */

@@ -3,12 +3,13 @@ import { AgentsModule } from '../agents/agents.module';
 import { BudgetLedgerRepository } from './budget-ledger.repository';
 import { BudgetsController } from './budgets.controller';
 import { BudgetsService } from './budgets.service';
+import { ImportedHistoryRepository } from './imported-history.repository';
 import { SweeperService } from './sweeper.service';
 
 @Module({
   imports: [AgentsModule],
   controllers: [BudgetsController],
-  providers: [BudgetLedgerRepository, BudgetsService, SweeperService],
-  exports: [BudgetLedgerRepository, SweeperService],
+  providers: [BudgetLedgerRepository, BudgetsService, SweeperService, ImportedHistoryRepository],
+  exports: [BudgetLedgerRepository, SweeperService, ImportedHistoryRepository],
 })
 export class BudgetsModule {}

@@ -1,6 +1,6 @@
 // The `spendguard` command: the seed's CLI (agent, budget) with its output, and ours (runs, the
-// ledger, keys, tenants, pricing, serve, bootstrap), all on the client generated from the API's
-// OpenAPI document. Exit codes: 0 done, 1 the service or the network said no (`HTTP <code>:
+// ledger, keys, tenants, pricing, serve, bootstrap, import), all on the client generated from the
+// API's OpenAPI document. Exit codes: 0 done, 1 the service or the network said no (`HTTP <code>:
 // <detail>` on stderr, as the seed), 2 the command was called wrongly.
 import { ApiError, RequestFailedError } from '../client/spendguard-client';
 import { AGENT_GROUP } from './agent.command';
@@ -8,6 +8,7 @@ import { BOOTSTRAP_COMMAND } from './bootstrap.command';
 import { BUDGET_GROUP } from './budget.command';
 import { CliError, CliIo, processIo, UsageError } from './cli-io';
 import { Command, Group, runCommand, runGroup } from './command';
+import { IMPORT_GROUP } from './import.command';
 import { KEYS_GROUP } from './keys.command';
 import { LEDGER_COMMAND } from './ledger.command';
 import { runPricing } from './pricing.command';
@@ -15,7 +16,7 @@ import { RUN_GROUP } from './run.command';
 import { SERVE_COMMAND } from './serve.command';
 import { TENANTS_GROUP } from './tenants.command';
 
-const GROUPS: Group[] = [AGENT_GROUP, BUDGET_GROUP, RUN_GROUP, KEYS_GROUP, TENANTS_GROUP];
+const GROUPS: Group[] = [AGENT_GROUP, BUDGET_GROUP, RUN_GROUP, KEYS_GROUP, TENANTS_GROUP, IMPORT_GROUP];
 const COMMANDS: Command[] = [LEDGER_COMMAND, BOOTSTRAP_COMMAND, SERVE_COMMAND];
 
 export const HELP = `usage: spendguard <command> [options]
@@ -31,6 +32,7 @@ Commands:
   tenants create|list                     hosted tenants (operator key)
   pricing show|keygen|sign|verify         the price table, signed price documents
   bootstrap --limit CENTS                 health check + agent + budget (+ run) in one step
+  import sqlite PATH                      the seed's SQLite store: agents, budgets, history (once)
   serve                                   start the service
 
 Options of every command that calls the service:

@@ -313,6 +313,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports/seed-sqlite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["SeedImportController_importSeedSqlite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messages": {
         parameters: {
             query?: never;
@@ -780,6 +796,74 @@ export interface components {
                  */
                 status: "active" | "idle";
             }[];
+        };
+        SeedImportDto: {
+            agents: {
+                agent_id: string;
+                budget: {
+                    /** @description whole cents, as the seed kept them (0 or more) */
+                    hard_limit_cents: number;
+                    /** @description whole cents, as the seed kept them (0 or more) */
+                    locked_cents: number;
+                    locked_expires_at: string | null;
+                    /** @description a lock left in the row by a seed process that no longer runs: imported as released */
+                    locked_run_id: string | null;
+                    /** @description whole cents, as the seed kept them (0 or more) */
+                    remaining_cents: number;
+                } | null;
+                /** @description cap_usage_ledger rows of the agent, oldest first */
+                calls: {
+                    /** Format: date-time */
+                    created_at: string;
+                    input_tokens: number | null;
+                    meta: {
+                        /** @description its length in bytes */
+                        bytes: number;
+                        /** @description numeric and boolean leaves of meta_json by dotted path (latencies, token counts, flags): never text */
+                        fields: {
+                            [key: string]: number | boolean;
+                        };
+                        /** @description SHA-256 of the seed row's meta_json (UTF-8) */
+                        sha256: string;
+                    } | null;
+                    /** @description the raw meta_json, prompts included: sent only with --with-prompts, kept only when the service has CAP_CAPTURE_PROMPT_RESPONSE=true */
+                    meta_json?: string;
+                    model: string;
+                    output_tokens: number | null;
+                    provider: string;
+                    /** @description what the call cost */
+                    realized_cents: number;
+                    /** @description the seed's run id, as it was (mapped to one of ours on import) */
+                    run_id: string | null;
+                    /** @description cap_usage_ledger.id */
+                    seed_row_id: string;
+                    /** @description null on success, provider_error on failure */
+                    termination_reason: string | null;
+                    /** @description the worst case the seed reserved */
+                    wcec_cents: number;
+                }[];
+                /** @description null when the seed had a budget or calls but no cap_agents row */
+                created_at: string | null;
+                name: string | null;
+            }[];
+        };
+        SeedImportResultDto_Output: {
+            agents: {
+                agent_id: string;
+                budget_imported: boolean;
+                calls_imported: number;
+                /** @description the seed's budget row held a lock of a process that no longer runs: imported as released */
+                lock_released: boolean;
+                /** @enum {string} */
+                outcome: "imported" | "skipped";
+                /** @description why an agent was skipped: it already has a budget here (imported before, or set since), it exists with nothing to add, or it was deleted */
+                reason: ("budget_exists" | "agent_exists" | "agent_deleted") | null;
+            }[];
+            agents_imported: number;
+            agents_skipped: number;
+            budgets_imported: number;
+            calls_imported: number;
+            locks_released: number;
         };
         SetBudgetDto: {
             /** @description the cap: remaining + reserved never exceeds it */
@@ -1975,6 +2059,48 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    SeedImportController_importSeedSqlite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeedImportDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description what was imported and what was skipped, per agent: an agent that already has a budget here is skipped, so sending the same rows again changes nothing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeedImportResultDto_Output"];
                 };
             };
         };

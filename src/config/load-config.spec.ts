@@ -63,6 +63,16 @@ describe('loadConfig', () => {
       'config: CAP_REDIS_COMMAND_TIMEOUT_MS: must be below CAP_LOCK_TTL_MS (a lock would expire while its command still waits)',
     ]);
   });
+  it("imports the seed's SQLite file at boot with CAP_STORE=sqlite, and in hosted mode names the command to use instead", () => {
+    expect(loadConfig({ CAP_STORE: 'sqlite' }).seedSqlitePath).toBe('./cynsta-spendguard.db');
+    expect(loadConfig({ CAP_STORE: 'sqlite', CAP_SQLITE_PATH: '/data/cynsta-spendguard.db' }).seedSqlitePath).toBe('/data/cynsta-spendguard.db');
+    expect(loadConfig({}).seedSqlitePath).toBeUndefined();
+    const hosted = { CAP_MODE: 'hosted', DATABASE_URL: 'postgresql://x@h/db', REDIS_URL: 'redis://h', CAP_API_KEY: 'operator-key-0123456789', CAP_PRICING_FILE: '/p.json', CAP_PRICING_SIGNING_PUBLIC_KEY: '1ITgfCZsRETBLvSKFUoPsP7p3RKNH4Nto6zKLlUD8nQ=' };
+    expect(problems(hosted)).toEqual([]);
+    const lines = problems({ ...hosted, CAP_STORE: 'sqlite' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^config: CAP_STORE: .*`spendguard import sqlite PATH` \(POST \/v1\/imports\/seed-sqlite\)/);
+  });
 });
 
 // ../shared/seed/SETTINGS.md: every setting of the seed works as it did, or is refused at boot with

@@ -52,6 +52,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CAP_STORE === 'supabase') {
     problems.push('config: CAP_STORE: supabase is not supported; SpendGuard keeps its ledger in PostgreSQL: set DATABASE_URL to your Supabase database\'s connection string');
   }
+  if (e.CAP_STORE === 'sqlite' && e.CAP_MODE === 'hosted') {
+    problems.push('config: CAP_STORE: sqlite imports the seed\'s file into the sidecar at boot; in hosted mode import it into a tenant with `spendguard import sqlite PATH` (POST /v1/imports/seed-sqlite) and that tenant\'s admin key, and unset CAP_STORE');
+  }
   if (e.CAP_PRICING_SCHEMA_VERSION !== undefined && e.CAP_PRICING_SCHEMA_VERSION !== '1') {
     problems.push(`config: CAP_PRICING_SCHEMA_VERSION: only schema version 1 exists; remove it or set it to 1`);
   }

@@ -33,6 +33,7 @@ const ROUTES: Record<string, Method[]> = {
   '/v1/api-keys/{id}': ['delete'],
   '/v1/tenants': ['get', 'post'],
   '/v1/pricing': ['get'],
+  '/v1/imports/seed-sqlite': ['post'],
 };
 const LIST_ROUTES = ['/v1/agents', '/v1/agents/{agent_id}/runs', '/v1/agents/{agent_id}/ledger', '/v1/api-keys', '/v1/tenants'];
 
@@ -448,6 +449,34 @@ describe('the OpenAPI document, against a sidecar', () => {
       expect(typeof revoked.body.revoked_at).toBe('string');
     });
 
+    conforms('POST /v1/imports/seed-sqlite (imported, then skipped)', async () => {
+      const body = {
+        agents: [
+          {
+            agent_id: `seed-${randomUUID()}`,
+            name: 'from the seed',
+            created_at: '2026-01-05T09:00:00.123Z',
+            budget: { hard_limit_cents: 500, remaining_cents: 480, locked_run_id: 'dead-run', locked_cents: 5, locked_expires_at: '1767700000' },
+            calls: [
+              {
+                seed_row_id: randomUUID(), run_id: 'seed-run', provider: 'openai', model: 'gpt-4o-mini', input_tokens: 10, output_tokens: null,
+                wcec_cents: 25, realized_cents: 20, termination_reason: null, created_at: '2026-01-05T09:01:00.000Z',
+                meta: { sha256: 'a'.repeat(64), bytes: 120, fields: { latency_ms: 640, 'request.stream': false } },
+              },
+            ],
+          },
+        ],
+      };
+      contract.expectRequestBody('/v1/imports/seed-sqlite', 'post', body);
+      const first = await t.http.post('/v1/imports/seed-sqlite', body);
+      contract.expectResponse('/v1/imports/seed-sqlite', 'post', first, 200);
+      expect(first.body).toMatchObject({ agents_imported: 1, calls_imported: 1, locks_released: 1 });
+      const again = await t.http.post('/v1/imports/seed-sqlite', body);
+      contract.expectResponse('/v1/imports/seed-sqlite', 'post', again, 200);
+      expect(again.body.agents[0]).toMatchObject({ outcome: 'skipped', reason: 'budget_exists' });
+      contract.expectError('/v1/imports/seed-sqlite', 'post', await t.http.post('/v1/imports/seed-sqlite', { agents: [] }), 400, 'validation_failed');
+    });
+
     conforms('DELETE /v1/agents/{agent_id}, then read the deleted agent', async () => {
       contract.expectResponse('/v1/agents/{agent_id}', 'delete', await t.http.delete(`/v1/agents/${agentId}`), 200);
       const gone = await t.http.get(`/v1/agents/${agentId}`);
@@ -514,6 +543,8 @@ describe('the OpenAPI document, against a sidecar', () => {
         ['/v1/api-keys', 'post', { name: 'k', scopes: [] }],
         ['/v1/api-keys', 'post', { name: 'k\u0000', scopes: ['read'] }],
         ['/v1/tenants', 'post', { name: 'n'.repeat(201) }],
+        ['/v1/imports/seed-sqlite', 'post', { agents: [] }],
+        ['/v1/imports/seed-sqlite', 'post', { agents: [{ agent_id: 'a b', name: null, created_at: null, budget: null, calls: [] }] }],
       ];
       const accepted = refused.filter(([path, method, body]) => {
         const schema = contract.operation(path, method).requestBody.content['application/json'].schema;
