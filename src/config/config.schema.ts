@@ -157,8 +157,13 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Browser origins allowed to call the API (CORS, the seed's CAP_ALLOWED_ORIGINS); `*` for any. */
   allowedOrigins: string[];
-  /** CAP_STORE=sqlite: the seed's SQLite file, imported once at boot (src/seed-import). */
+  /**
+   * The seed's SQLite file, imported once at boot (src/seed-import): CAP_STORE=sqlite, or a
+   * sidecar with no CAP_STORE (the seed's default store) when the file exists.
+   */
   seedSqlitePath?: string;
+  /** CAP_STORE=sqlite was set: a missing file is then worth a line. */
+  seedSqliteAsked: boolean;
   /** Raw prompts and completions in telemetry (and imports) only when true (SPEC §7). */
   capturePromptResponse: boolean;
   /** OpenTelemetry export over OTLP/HTTP, the seed's CAP_INGEST_URL; off unless URL and key are set. */

@@ -66,7 +66,8 @@ describe('loadConfig', () => {
   it("imports the seed's SQLite file at boot with CAP_STORE=sqlite, and in hosted mode names the command to use instead", () => {
     expect(loadConfig({ CAP_STORE: 'sqlite' }).seedSqlitePath).toBe('./cynsta-spendguard.db');
     expect(loadConfig({ CAP_STORE: 'sqlite', CAP_SQLITE_PATH: '/data/cynsta-spendguard.db' }).seedSqlitePath).toBe('/data/cynsta-spendguard.db');
-    expect(loadConfig({}).seedSqlitePath).toBeUndefined();
+    // A sidecar with no CAP_STORE looks where the seed kept its store (the seed's default store).
+    expect(loadConfig({})).toMatchObject({ seedSqlitePath: './cynsta-spendguard.db', seedSqliteAsked: false });
     const hosted = { CAP_MODE: 'hosted', DATABASE_URL: 'postgresql://x@h/db', REDIS_URL: 'redis://h', CAP_API_KEY: 'operator-key-0123456789', CAP_PRICING_FILE: '/p.json', CAP_PRICING_SIGNING_PUBLIC_KEY: '1ITgfCZsRETBLvSKFUoPsP7p3RKNH4Nto6zKLlUD8nQ=' };
     expect(problems(hosted)).toEqual([]);
     const lines = problems({ ...hosted, CAP_STORE: 'sqlite' });

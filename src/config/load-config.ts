@@ -94,7 +94,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CAP_LOG_LEVEL,
     trustProxy: e.CAP_TRUST_PROXY,
     allowedOrigins,
-    seedSqlitePath: e.CAP_STORE === 'sqlite' ? (e.CAP_SQLITE_PATH ?? SEED_SQLITE_PATH) : undefined,
+    // The seed's sidecar kept its store in SQLite unless told otherwise: a sidecar with no
+    // CAP_STORE imports the seed's file too, when one lies where the seed kept it.
+    seedSqlitePath:
+      e.CAP_STORE === 'sqlite' || (e.CAP_STORE === undefined && e.CAP_MODE === 'sidecar') ? (e.CAP_SQLITE_PATH ?? SEED_SQLITE_PATH) : undefined,
+    seedSqliteAsked: e.CAP_STORE === 'sqlite',
     // SPEC §7: never stored unless asked for (the seed defaulted to true when hosted; we do not).
     capturePromptResponse: e.CAP_CAPTURE_PROMPT_RESPONSE ?? false,
     telemetry: telemetryConfig(e),

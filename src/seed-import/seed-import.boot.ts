@@ -1,4 +1,4 @@
-// CAP_STORE=sqlite (a seed user's setting): at boot, before the service listens, the seed's file
+// CAP_STORE=sqlite (a seed user's setting; also a sidecar with no CAP_STORE, the seed's default): at boot, before the service listens, the seed's file
 // at CAP_SQLITE_PATH is imported into the sidecar's tenant, and one line says what came over. A
 // missing file is one line and no import (the user points CAP_SQLITE_PATH at it); a file that
 // cannot be imported stops the boot with the rows at fault, rather than run without the user's
@@ -26,6 +26,7 @@ export class SeedImportOnBoot implements OnApplicationBootstrap {
     const path = this.config.seedSqlitePath;
     if (!path || this.config.mode !== 'sidecar') return;
     if (!existsSync(path)) {
+      if (!this.config.seedSqliteAsked) return; // no CAP_STORE, and no seed file where the seed kept it
       this.logger.warn({
         msg: `CAP_STORE=sqlite: no seed SQLite file at ${path}, nothing imported; set CAP_SQLITE_PATH to where the seed kept it`,
         path,

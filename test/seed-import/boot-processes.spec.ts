@@ -108,3 +108,20 @@ it('hosted mode refuses CAP_STORE=sqlite at boot, in one line naming the command
   expect(code).toBe(1);
   expect(output.trim().split('\n')).toEqual([expect.stringMatching(/^config: CAP_STORE: .*`spendguard import sqlite PATH` \(POST \/v1\/imports\/seed-sqlite\)/)]);
 });
+
+it("a sidecar with no CAP_STORE imports the seed's file from where the seed kept it (its default store), and says nothing when there is none", async () => {
+  const databaseUrl = await createTestDatabase();
+  const store = standardStore();
+  const file = await writeSeedStore(store.rows); // <tmp dir>/cynsta-spendguard.db
+  const cwd = file.slice(0, file.lastIndexOf('/'));
+  const instance = await spawnInstance({ DATABASE_URL: databaseUrl, CAP_LOG_LEVEL: 'info' }, 60_000, cwd);
+  try {
+    expect(importLine(instance.output())).toMatchObject({ path: './cynsta-spendguard.db', ...store.counts });
+    expect((await instance.http.get(`/v1/agents/${store.ids.alpha}/budget`)).body).toMatchObject(store.budgets[store.ids.alpha]);
+  } finally {
+    await instance.stop();
+  }
+  const elsewhere = await spawnInstance({ DATABASE_URL: await createTestDatabase(), CAP_LOG_LEVEL: 'info' });
+  await elsewhere.stop();
+  expect(elsewhere.output()).not.toContain('seed SQLite');
+});
