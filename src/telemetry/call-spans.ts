@@ -114,7 +114,7 @@ function callAttributes(r: CallRecord, o: SpanOptions, ending: Ending, settlemen
     a['spendguard.completion.sha384'] = answer.sha384;
   }
   if (usage) Object.assign(a, usageAttributes(usage));
-  if (settlement && settlement.outcome !== 'release') a['spendguard.cost.microcents'] = Number(settlement.costMicrocents);
+  if (settlement?.outcome === 'settle' || settlement?.outcome === 'expire') a['spendguard.cost.microcents'] = Number(settlement.costMicrocents);
   if (settlement?.details?.basis) a['spendguard.usage.basis'] = String(settlement.details.basis);
   if (settlement?.details?.cut_short) a['spendguard.cut_short'] = String(settlement.details.cut_short);
   if (o.capture) Object.assign(a, capturedContent(prompt, answer));
