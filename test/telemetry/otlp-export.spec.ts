@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CALL_OBSERVER } from '../../src/proxy/call-observer';
 import type { TelemetryService } from '../../src/telemetry/telemetry.service';
 import { parseSse } from '../fake-provider/sse';
-import { ProxyStack, startProxyStack, useProxyStack } from '../support/proxy-stack';
+import { ProxyStack, startProxyStack } from '../support/proxy-stack';
 import { expectLedgerBalanced, startTestApp } from '../support/test-app';
 import { OtlpReceiver, ReceivedSpan } from './otlp-receiver';
 
@@ -20,16 +20,26 @@ const INGEST_KEY = 'ingest-key-5f1c';
 /** A prompt that says whose it is (to find it in spans) and is long enough to cover the usage the fake reports. */
 const promptOf = (marker: string) => `${marker} ${'lorem '.repeat(5_000)}`;
 
-/** Starts a receiver before the stack, whose env (read when the stack starts) points at it. */
+/**
+ * A receiver, and the stack in front of the fake provider exporting to it; the stack closes first,
+ * so its last spans are delivered rather than retried against a closed port.
+ */
 function useExportingStack(extraEnv: Record<string, string> = {}) {
   const receiver = new OtlpReceiver();
-  const env: Record<string, string> = {};
+  let stack: ProxyStack | undefined;
   beforeAll(async () => {
     await receiver.start();
-    Object.assign(env, { CAP_INGEST_URL: receiver.tracesUrl, CAP_INGEST_API_KEY: INGEST_KEY, CAP_SERVICE_NAME: 'spendguard-under-test', ...extraEnv });
+    stack = await startProxyStack({
+      env: { CAP_INGEST_URL: receiver.tracesUrl, CAP_INGEST_API_KEY: INGEST_KEY, CAP_SERVICE_NAME: 'spendguard-under-test', ...extraEnv },
+    });
   });
-  const s = useProxyStack({ env });
-  afterAll(() => receiver.close());
+  beforeEach(() => stack!.fake.reset());
+  afterEach(() => expectLedgerBalanced(stack!.t.pool));
+  afterAll(async () => {
+    await stack?.close();
+    await receiver.close();
+  });
+  const s = new Proxy({} as ProxyStack, { get: (_target, prop) => stack![prop as keyof ProxyStack] });
   return { s, receiver };
 }
 
@@ -52,6 +62,62 @@ function expectNoContent(spans: ReceivedSpan[], marker: string): void {
   expect(values.filter((v) => v.includes(marker) || v.includes('tok tok'))).toEqual([]);
   expect(spans.flatMap((x) => Object.keys(x.attributes)).filter((k) => /input\.messages|output\.messages|system_instructions/.test(k))).toEqual([]);
 }
+
+// First: the SDK's retries against a dead backend outlive the app by a few seconds (its own
+// timers), which the tests after this one give them.
+describe('a backend that is down or hangs', () => {
+  /** Each call answers as usual, well within a bound far below the exporter's 10 s timeout. */
+  async function callsStayFast(s: ProxyStack, count: number) {
+    const agent = await s.agent(1_000);
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      const stream = i % 2 === 1;
+      const res = await s.http.post('/v1/chat/completions', { model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: `call ${i}` }] }, as(agent));
+      const took = performance.now() - started;
+      expect(res.status).toBe(200);
+      expect(took).toBeLessThan(2_000);
+    }
+  }
+
+  it('a receiver that refuses connections: calls answer normally and quickly', async () => {
+    const gone = await new OtlpReceiver().start();
+    const url = gone.tracesUrl;
+    await gone.close();
+    const s = await startProxyStack({ env: { CAP_INGEST_URL: url, CAP_INGEST_API_KEY: INGEST_KEY } });
+    try {
+      await callsStayFast(s, 10);
+      // Past the batch delay, the exporter has tried (and failed) at least once meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await callsStayFast(s, 4);
+      await expectLedgerBalanced(s.t.pool);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a receiver that takes the spans and never answers: calls stay fast, shutdown stays bounded', async () => {
+    const receiver = await new OtlpReceiver().start();
+    receiver.hang();
+    const s = await startProxyStack({ env: { CAP_INGEST_URL: receiver.tracesUrl, CAP_INGEST_API_KEY: INGEST_KEY } });
+    try {
+      await callsStayFast(s, 1);
+      // The first export is now hanging at the receiver…
+      await waitUntil(() => receiver.pending >= 1);
+      // …and calls go on as before.
+      await callsStayFast(s, 20);
+      expect(receiver.pending).toBeGreaterThanOrEqual(1);
+      await expectLedgerBalanced(s.t.pool);
+    } finally {
+      const closing = performance.now();
+      await s.close();
+      // The flush on shutdown is bounded (3 s), whatever the backend does.
+      expect(performance.now() - closing).toBeLessThan(6_000);
+      // Answered now, the exports still waiting end instead of being retried after the test.
+      receiver.recover();
+      await receiver.close();
+    }
+  });
+});
 
 describe('exported spans (capture off, the default)', () => {
   const { s, receiver } = useExportingStack();
@@ -320,58 +386,6 @@ describe('telemetry off', () => {
       expect(t.app.get(CALL_OBSERVER)).toBeNull();
     } finally {
       await t.close();
-    }
-  });
-});
-
-describe('a backend that is down or hangs', () => {
-  /** Each call answers as usual, well within a bound far below the exporter's 10 s timeout. */
-  async function callsStayFast(s: ProxyStack, count: number) {
-    const agent = await s.agent(1_000);
-    for (let i = 0; i < count; i++) {
-      const started = performance.now();
-      const stream = i % 2 === 1;
-      const res = await s.http.post('/v1/chat/completions', { model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: `call ${i}` }] }, as(agent));
-      const took = performance.now() - started;
-      expect(res.status).toBe(200);
-      expect(took).toBeLessThan(2_000);
-    }
-  }
-
-  it('a receiver that refuses connections: calls answer normally and quickly', async () => {
-    const gone = await new OtlpReceiver().start();
-    const url = gone.tracesUrl;
-    await gone.close();
-    const s = await startProxyStack({ env: { CAP_INGEST_URL: url, CAP_INGEST_API_KEY: INGEST_KEY } });
-    try {
-      await callsStayFast(s, 10);
-      // Past the batch delay, the exporter has tried (and failed) at least once meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, 1_200));
-      await callsStayFast(s, 4);
-      await expectLedgerBalanced(s.t.pool);
-    } finally {
-      await s.close();
-    }
-  });
-
-  it('a receiver that takes the spans and never answers: calls stay fast, shutdown stays bounded', async () => {
-    const receiver = await new OtlpReceiver().start();
-    receiver.hang();
-    const s = await startProxyStack({ env: { CAP_INGEST_URL: receiver.tracesUrl, CAP_INGEST_API_KEY: INGEST_KEY } });
-    try {
-      await callsStayFast(s, 1);
-      // The first export is now hanging at the receiver…
-      await waitUntil(() => receiver.pending >= 1);
-      // …and calls go on as before.
-      await callsStayFast(s, 20);
-      expect(receiver.pending).toBeGreaterThanOrEqual(1);
-      await expectLedgerBalanced(s.t.pool);
-    } finally {
-      const closing = performance.now();
-      await s.close();
-      // The flush on shutdown is bounded (3 s), whatever the backend does.
-      expect(performance.now() - closing).toBeLessThan(6_000);
-      await receiver.close();
     }
   });
 });

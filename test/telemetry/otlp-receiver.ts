@@ -83,6 +83,13 @@ export class OtlpReceiver {
     this.hanging = true;
   }
 
+  /** Stops hanging, and answers the requests held so far (200), as a backend that recovered. */
+  recover(): void {
+    this.hanging = false;
+    for (const res of this.held.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    this.pending = 0;
+  }
+
   /** Waits until `predicate` holds for the spans received so far. */
   async waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs = 10_000): Promise<ReceivedSpan[]> {
     const until = Date.now() + timeoutMs;
