@@ -3,7 +3,7 @@
 // Every path that took a hold settles or releases it, and every path that took a lock releases
 // it (finally), client disconnects and upstream failures included.
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AgentsService } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
@@ -29,6 +29,7 @@ import { nativeAnthropicToSeedAnswer } from '../providers/anthropic.seed';
 import { nativeGeminiToSeedAnswer, SeedGeminiBody, seedGeminiToNative } from '../providers/gemini.seed';
 import { prepareOpenAiStreamRequest } from '../providers/openai.stream';
 import { applyOutputCap } from '../providers/output-cap';
+import { CALL_OBSERVER, CallObservation, CallObserver } from './call-observer';
 import { CallScope, ClientGone } from './call-scope';
 import { MeteredRequest } from './metered-request';
 import { Reserved, reserveForCall } from './output-reservation';
@@ -55,6 +56,8 @@ export interface CallInFlight {
   requestId: string;
   /** OpenAI chat streams: the client asked for the usage chunk itself (else it is hidden). */
   clientAskedForUsage: boolean;
+  /** Present only while something watches calls (telemetry). */
+  observed?: CallObservation;
 }
 
 @Injectable()
@@ -69,6 +72,8 @@ export class ProxyService {
     private readonly upstream: UpstreamClient,
     private readonly metrics: MetricsService,
     @Inject(AGENT_LOCKS) private readonly locks: AgentLocks,
+    /** Null unless telemetry is configured: then calls are reported to it (call-observer.ts). */
+    @Optional() @Inject(CALL_OBSERVER) private readonly observer: CallObserver | null = null,
   ) {}
 
   /** Calls still running on this instance (for a shutdown that must let them end their holds). */
@@ -76,10 +81,18 @@ export class ProxyService {
 
   async handle(m: MeteredRequest, ctx: CallContext): Promise<void> {
     const scope = new CallScope(ctx.request, ctx.reply, this.config.proxy.upstreamTimeoutMs);
-    const call = this.run(m, ctx, scope).finally(() => {
-      scope.end();
-      this.running.delete(call);
-    });
+    const observed = this.observer?.begin(m, ctx.auth.tenantId, String(ctx.request.id));
+    let failure: unknown;
+    const call = this.run(m, ctx, scope, observed)
+      .catch((err: unknown) => {
+        failure = err;
+        throw err;
+      })
+      .finally(() => {
+        scope.end();
+        observed?.end(failure, ctx.reply.statusCode);
+        this.running.delete(call);
+      });
     this.running.add(call);
     return call;
   }
@@ -97,7 +110,7 @@ export class ProxyService {
     clearTimeout(timer);
   }
 
-  private async run(m: MeteredRequest, ctx: CallContext, scope: CallScope): Promise<void> {
+  private async run(m: MeteredRequest, ctx: CallContext, scope: CallScope, observed: CallObservation | undefined): Promise<void> {
     const { auth, reply } = ctx;
     const requestId = String(ctx.request.id);
     reply.header('x-cynsta-run-id', m.runId).header('x-cynsta-request-id', requestId);
@@ -135,6 +148,7 @@ export class ProxyService {
         throw err;
       });
       reservation = reserved.reservation;
+      observed?.held(reserved, active.table.version);
       this.agents.noteConcurrency(auth, m.agentId, reserved.concurrency);
       if (reserved.concurrency === 'parallel' && lock) {
         await lock.release();
@@ -165,7 +179,7 @@ export class ProxyService {
         throw new ApiError('validation_failed', `the request body cannot be sent upstream: ${(err as Error).message}`);
       }
       const { body, clientAskedForUsage } = prepared;
-      const call: CallInFlight = { m, auth, card, estimate, reserved, priceVersion: active.table.version, requestId, clientAskedForUsage };
+      const call: CallInFlight = { m, auth, card, estimate, reserved, priceVersion: active.table.version, requestId, clientAskedForUsage, observed };
       await this.forward(call, body, key, ctx, scope);
     } catch (err) {
       // Whatever stopped the call, its hold ends now (a no-op when it already ended).
@@ -230,6 +244,7 @@ export class ProxyService {
       await reservation.release({ reason: 'upstream_failed', failure: this.failureKind(err, scope), message: (err as Error).message });
       throw this.upstreamFailure(m, err as UpstreamError, scope);
     }
+    call.observed?.upstreamAnswered(res.statusCode);
 
     if (res.statusCode >= 400 || !m.stream) {
       let bytes: Buffer;
@@ -246,6 +261,7 @@ export class ProxyService {
       } finally {
         scope.readingAnswer(false);
       }
+      call.observed?.answerRead(bytes);
       if (res.statusCode >= 500) {
         await reservation.release({ reason: 'upstream_error', upstream_status: res.statusCode });
         this.metrics.upstreamErrors.inc({ provider: m.provider, kind: 'status_5xx' });
@@ -325,11 +341,14 @@ export class ProxyService {
     breakdown?: unknown,
   ): Promise<Finalized | null> {
     const { reservation } = call.reserved;
-    if (reservation.finished) {
+    const expired = reservation.finished;
+    if (expired) {
       this.logger.warn({ msg: 'the call ended after its reservation had (deadline?)', reservation_id: reservation.id });
     }
+    const startedAt = call.observed ? performance.now() : 0;
     const done = await reservation.settle(costMicrocents, { usage, costBreakdown: breakdown, priceVersion: call.priceVersion, details });
     if (!done) this.logger.warn({ msg: 'settle found the hold already closed (expired?)', reservation_id: reservation.id });
+    call.observed?.settled({ expired, costMicrocents, usage, breakdown, details, finalized: done, startedAt });
     return done;
   }
 

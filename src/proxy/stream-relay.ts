@@ -52,6 +52,7 @@ export async function relayStream(o: RelayOptions): Promise<void> {
       const parts: Buffer[] = [];
       for (const event of events) {
         tracker.onEvent(event);
+        call.observed?.streamEvent(event);
         const bytes = relay(event);
         if (bytes) parts.push(bytes);
       }
@@ -64,6 +65,7 @@ export async function relayStream(o: RelayOptions): Promise<void> {
     // Events completed before an oversized one still reach the client and the count.
     for (const event of (err as { completedEvents?: SseEvent[] }).completedEvents ?? []) {
       tracker.onEvent(event);
+      call.observed?.streamEvent(event);
       const bytes = relay(event);
       if (bytes && !scope.signal.aborted) out.write(bytes);
     }
