@@ -1,12 +1,6 @@
 // Two tiers (STYLE.md): unit specs beside the code, integration specs in test/ against the real
 // Postgres and Redis. globalSetup makes a fresh, migrated template database for this run.
-const transform = {
-  '^.+\\.ts$': ['@swc/jest'],
-  // content-disposition (under @fastify/static, for Swagger UI) ships only as an ES module, which
-  // Node loads through require() but Jest's module system does not: compile it to CommonJS.
-  '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
-};
-const transformIgnorePatterns = ['/node_modules/(?!content-disposition/)'];
+const transform = { '^.+\\.ts$': ['@swc/jest'] };
 // The reliability project (test/reliability, docs/reliability.md) takes minutes: it runs only
 // through `npm run test:reliability`, which sets SG_RELIABILITY=1, not as part of `npm test`.
 const reliability = process.env.SG_RELIABILITY === '1';
@@ -21,7 +15,6 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
       transform,
-      transformIgnorePatterns,
     },
     {
       displayName: 'integration',
@@ -31,7 +24,6 @@ module.exports = {
       // Run on their own by `npm run test:reliability`.
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/'],
       transform,
-      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
@@ -43,7 +35,6 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/reliability/**/*.spec.ts'],
       transform,
-      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
