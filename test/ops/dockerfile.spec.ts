@@ -129,7 +129,7 @@ describe('the Dockerfile, replayed', () => {
     });
     try {
       expect(c.output()).toContain('"mode":"hosted"');
-      expect(uidOf(c.pid)).toBe(1000);
+      expect(uidOf(c.pid)).toBe(process.getuid!() === 0 ? 1000 : process.getuid!()); // USER node, when we can be node
       const ready = await c.http.get('/health/ready');
       expect(ready.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok', pricing: 'ok' } });
       expect(await c.healthcheck()).toBe(0);
@@ -154,6 +154,8 @@ describe('docker-compose.yml', () => {
     ({ init, spendguard, postgres, redis } = compose.services);
     expect([init, spendguard, postgres, redis].every(Boolean)).toBe(true);
   });
+  // init hands the service's files to uid 1000 (node); unprivileged, only to ourselves.
+  const initEnv = () => ({ ...serviceEnv(init), ...(process.getuid!() === 0 ? {} : { SPENDGUARD_SERVICE_UID: String(process.getuid!()) }) });
   const volumes = (service: ComposeService) =>
     Object.fromEntries(Object.entries(serviceVolumes(service)).map(([at, name]) => [at, volumeDir(name)]));
 
@@ -177,12 +179,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('comes up healthy with one command: init makes the keys and the signed table, the service boots on them', async () => {
-    const first = await runToEnd({ command: init.command as string[], env: serviceEnv(init), user: init.user, volumes: volumes(init) });
+    const first = await runToEnd({ command: init.command as string[], env: initEnv(), user: init.user, volumes: volumes(init) });
     expect(first).toEqual({ code: 0, output: expect.stringContaining('Operator key, generated now') });
     const operatorKey = readFileSync(path.join(volumeDir('config'), 'operator-key'), 'utf8').trim();
     expect(first.output).toContain(operatorKey);
     // Printed once: a second `up` keeps the key and does not show it again.
-    const second = await runToEnd({ command: init.command as string[], env: serviceEnv(init), user: init.user, volumes: volumes(init) });
+    const second = await runToEnd({ command: init.command as string[], env: initEnv(), user: init.user, volumes: volumes(init) });
     expect(second.code).toBe(0);
     expect(second.output).not.toContain(operatorKey);
 

@@ -311,8 +311,10 @@ export function containerSpawn(image: ReplayedImage, opts: ContainerOptions = {}
   const argv = [...image.entrypoint, ...(opts.command ?? image.cmd)].map(map);
   const env = Object.fromEntries(Object.entries({ ...image.env, ...opts.env }).map(([k, v]) => [k, map(v)]));
   const user = opts.user ?? image.user;
-  const uid = IMAGE_USERS[user.split(':')[0]];
-  if (uid === undefined) throw new Error(`the base image has no user ${user}`);
+  const imageUid = IMAGE_USERS[user.split(':')[0]];
+  if (imageUid === undefined) throw new Error(`the base image has no user ${user}`);
+  // Only root can take another user's id; a developer running the suite unprivileged runs it as self.
+  const uid = process.getuid?.() === 0 ? imageUid : process.getuid!();
   return {
     command: argv[0],
     args: argv.slice(1),
