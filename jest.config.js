@@ -2,14 +2,11 @@
 // Postgres and Redis. globalSetup makes a fresh, migrated template database for this run.
 const transform = {
   '^.+\\.ts$': ['@swc/jest'],
-  // content-disposition (under @fastify/static, for Swagger UI) ships only as an ES module, which
-  // Node loads through require() but Jest's module system does not: compile it to CommonJS.
-  '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
   // The OTLP exporter loads `http` with a dynamic import(), which Node runs but Jest's module
   // system refuses (without --experimental-vm-modules): compile it to a require().
   '/node_modules/@opentelemetry/otlp-exporter-base/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!content-disposition/|@opentelemetry/otlp-exporter-base/)'];
+const transformIgnorePatterns = ['/node_modules/(?!@opentelemetry/otlp-exporter-base/)'];
 // The reliability project (test/reliability, docs/reliability.md) takes minutes: it runs only
 // through `npm run test:reliability`, which sets SG_RELIABILITY=1, not as part of `npm test`.
 const reliability = process.env.SG_RELIABILITY === '1';

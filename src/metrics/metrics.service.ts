@@ -51,7 +51,9 @@ export class MetricsService {
   });
 
   constructor(@Inject(PG_POOL) pool: Pool) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'spendguard_process_' });
+    // prom-client's own names already start with `process_` or `nodejs_`: our prefix goes in front
+    // of them once (spendguard_process_cpu_seconds_total, spendguard_nodejs_heap_size_used_bytes).
+    collectDefaultMetrics({ register: this.registry, prefix: 'spendguard_' });
     new Gauge({
       name: 'spendguard_reservations_open',
       help: 'Open reservations (holds of in-flight calls), across all instances',

@@ -1,4 +1,7 @@
 // Health, readiness, metrics, request ids and structured logs (SPEC §9).
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
 import { freePort, spawnInstance } from '../support/spawn-instance';
 import { createTestDatabase } from '../support/test-database';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -49,6 +52,29 @@ describe('metrics', () => {
       expect(res.text).toMatch(/spendguard_http_requests_total\{method="GET",route="\/v1\/agents\/:agent_id",status="404"\} 1/);
       expect(res.text).toMatch(/spendguard_reservations_open 0/);
       expect(res.text).toContain('spendguard_http_request_duration_seconds_bucket');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('prefixes every family with spendguard_ once, and docs/metrics.md describes each', async () => {
+    const t = await startTestApp();
+    try {
+      const families = [...(await t.http.get('/metrics')).text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+      expect(families).toContain('spendguard_process_cpu_user_seconds_total');
+      expect(families).toContain('spendguard_nodejs_heap_size_used_bytes');
+      expect(families.filter((name) => !name.startsWith('spendguard_'))).toEqual([]);
+      // A doubled segment (spendguard_process_process_…) is a prefix applied twice.
+      expect(families.filter((name) => /(?:^|_)([a-z]+)_\1_/.test(name))).toEqual([]);
+      const doc = readFileSync(path.join(__dirname, '../../docs/metrics.md'), 'utf8');
+      expect(families.filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
+      // The example alert rules name only series the service exposes (a histogram's _bucket, _sum, _count).
+      const rules = parse(readFileSync(path.join(__dirname, '../../docs/prometheus/spendguard-rules.yml'), 'utf8')) as {
+        groups: Array<{ rules: Array<{ expr: string }> }>;
+      };
+      const named = rules.groups.flatMap((g) => g.rules.flatMap((r) => r.expr.match(/\bspendguard_[a-z0-9_]+/g) ?? []));
+      expect(named.length).toBeGreaterThan(0);
+      expect(named.filter((name) => !families.includes(name.replace(/_(bucket|sum|count)$/, '')))).toEqual([]);
     } finally {
       await t.close();
     }

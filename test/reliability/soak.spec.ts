@@ -28,7 +28,7 @@ function rssBytes(pid: number): number {
 
 async function heapUsedBytes(i: number): Promise<number> {
   const res = await c.instances[i].http.get('/metrics', { headers: { 'x-api-key': OPERATOR_KEY } });
-  const m = /^spendguard_process_nodejs_heap_size_used_bytes\s+(\S+)/m.exec(res.text);
+  const m = /^spendguard_nodejs_heap_size_used_bytes\s+(\S+)/m.exec(res.text);
   return m ? Number(m[1]) : NaN;
 }
 
