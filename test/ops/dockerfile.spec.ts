@@ -111,7 +111,9 @@ describe('the Dockerfile, replayed', () => {
     }
     const size = megabytes(modules);
     process.stdout.write(`final stage node_modules: ${size} MB, ${packages.length} packages (${image.cached} RUN steps cached, ${image.ran} run)\n`);
-    expect(size).toBeLessThan(150);
+    // A third of the 495 MB the image once carried; the OpenTelemetry SDK and sql.js's WebAssembly
+    // SQLite (the seed import) are most of what is above 130 MB.
+    expect(size).toBeLessThan(180);
   });
 
   it('starts with its ENTRYPOINT and CMD as user node in hosted mode, migrates a new database, and is healthy', async () => {
