@@ -29,6 +29,7 @@ import { HOLD_SQL } from './hold.sql';
 import { HoldLanes, LaneJob } from './hold-lanes';
 import { Reservation, ReservationLedger } from './reservation';
 import { withRetry } from './retry';
+import { inTransaction } from './transaction';
 
 export interface BudgetRow {
   agentId: string;
@@ -315,7 +316,7 @@ export class BudgetLedgerRepository implements ReservationLedger {
    * remaining at 0 (an overrun's debt stays). The change in remaining is a `limit_set` entry.
    */
   setLimit(tenantId: string, agentId: string, hardLimitMicrocents: bigint, topupMicrocents: bigint): Promise<Credited> {
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       const inserted = await db.query(
         `INSERT INTO budgets (agent_id, tenant_id, hard_limit_microcents, credited_microcents, remaining_microcents,
                               reserved_microcents, spent_microcents, in_flight)
@@ -340,7 +341,7 @@ export class BudgetLedgerRepository implements ReservationLedger {
 
   /** Adds to remaining, as far as the ceiling allows (remaining + reserved ≤ hard limit); null without a budget. */
   topup(tenantId: string, agentId: string, amountMicrocents: bigint): Promise<Credited | null> {
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       const row = await db.query(
         `SELECT remaining_microcents, reserved_microcents, hard_limit_microcents FROM budgets
           WHERE agent_id = $1 AND tenant_id = $2::uuid FOR UPDATE`,
@@ -415,20 +416,4 @@ export class BudgetLedgerRepository implements ReservationLedger {
     );
   }
 
-  private transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
-    return withRetry(async () => {
-      const db = await this.pool.connect();
-      try {
-        await db.query('BEGIN');
-        const result = await fn(db);
-        await db.query('COMMIT');
-        return result;
-      } catch (err) {
-        await db.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        db.release();
-      }
-    });
-  }
 }

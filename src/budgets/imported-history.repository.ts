@@ -10,10 +10,10 @@
 // call's key, so the same call can never be written twice either.
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { MAX_MICROCENTS, minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
-import { withRetry } from './retry';
+import { inTransaction } from './transaction';
 
 export interface HistoricBudget {
   hardLimitMicrocents: bigint;
@@ -108,7 +108,7 @@ export class ImportedHistoryRepository {
     const credited = budget.remainingMicrocents + spent;
     checkAmounts(budget, calls, credited);
     const plan = postings(tenantId, agentId, budget, calls, credited);
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       const inserted = await db.query(INSERT_BUDGET_SQL, [
         tenantId,
         agentId,
@@ -125,22 +125,6 @@ export class ImportedHistoryRepository {
     });
   }
 
-  private transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
-    return withRetry(async () => {
-      const db = await this.pool.connect();
-      try {
-        await db.query('BEGIN');
-        const result = await fn(db);
-        await db.query('COMMIT');
-        return result;
-      } catch (err) {
-        await db.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        db.release();
-      }
-    });
-  }
 }
 
 function checkAmounts(budget: HistoricBudget, calls: HistoricCall[], credited: bigint): void {

@@ -33,7 +33,7 @@ export class CallScope {
   ended?: CallEnd;
 
   constructor(
-    private readonly request: FastifyRequest,
+    request: FastifyRequest,
     private readonly reply: FastifyReply,
     /** CAP_UPSTREAM_TIMEOUT_MS: the whole call, not just one wait, ends by then. */
     timeoutMs: number,

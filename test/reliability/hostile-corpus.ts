@@ -101,7 +101,8 @@ const METERED: HostileCase[] = [
   { route: 'POST /v1/chat/completions', name: 'agent header duplicated', method: 'POST', path: '/v1/chat/completions', headers: { 'x-cynsta-agent-id': '{agent}, {agent}' }, body: chat },
   { route: 'POST /v1/chat/completions', name: 'run header 10 KB long', method: 'POST', path: '/v1/chat/completions', headers: { ...AGENT, 'x-cynsta-run-id': 'r'.repeat(10_000) }, body: chat },
   { route: 'POST /v1/chat/completions', name: 'unknown provider header', method: 'POST', path: '/v1/chat/completions', headers: { ...AGENT, 'x-cynsta-provider': 'evilcorp' }, body: chat },
-  { route: 'POST /v1/chat/completions', name: 'clamp off with no budget to spare', method: 'POST', path: '/v1/chat/completions', headers: { ...AGENT, 'x-cynsta-clamp': 'off' }, body: { ...chat, max_tokens: 100_000_000 } },
+  // (On OpenAI chat CAP_OPENAI_MAX_COMPLETION_TOKENS would cap it first: the Anthropic route has no such cap.)
+  { route: 'POST /v1/messages', name: 'clamp off with no budget to spare', method: 'POST', path: '/v1/messages', headers: { ...AGENT, 'x-cynsta-clamp': 'off' }, body: { model: 'claude-opus-4-6', max_tokens: 100_000_000, messages: [{ role: 'user', content: 'hi' }] } },
   // Explicit run routes
   { route: 'POST /v1/agents/{id}/runs/{run}/{provider}/{op}', name: 'unknown provider', method: 'POST', path: '/v1/agents/{agent}/runs/{run}/evilcorp/chat/completions', body: chat },
   { route: 'POST /v1/agents/{id}/runs/{run}/{provider}/{op}', name: 'provider and op mismatch', method: 'POST', path: '/v1/agents/{agent}/runs/{run}/anthropic/chat/completions', body: chat },
