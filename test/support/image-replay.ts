@@ -247,6 +247,8 @@ export class ImageReplay {
   private materialize(s: StageState): void {
     if (s.snapshot || !existsSync(s.root)) {
       rmSync(s.root, { recursive: true, force: true });
+      // A stage restored from the cache may be the first thing under its parent (a fresh clone).
+      mkdirSync(path.dirname(s.root), { recursive: true });
       if (s.snapshot) execFileSync('cp', ['-a', s.snapshot, s.root]);
       else mkdirSync(s.root, { recursive: true });
       chmodSync(s.root, 0o755);
