@@ -1,6 +1,8 @@
-// All SQL that moves money (STYLE: "all SQL that moves money in the budgets module"). Each
-// operation keeps remaining + reserved + spent = credited on the budget row (a CHECK constraint
-// enforces it) and appends the ledger entries that explain the move.
+// The metered path's money moves (STYLE: "all SQL that moves money in the budgets module"): holds
+// across every level of a call's path (SPEC §10), and their settle, release and expiry. Credits
+// and reads of the budget rows are in budget-accounts.repository.ts. Each operation keeps
+// remaining + reserved + spent = credited on every budget row it touches (a CHECK constraint
+// enforces it) and appends, per row, the ledger entries that explain the move.
 //
 // Postings, as the signed change each entry kind makes (amount_microcents):
 //   limit_set, topup, adjustment  remaining += a, credited += a
@@ -9,17 +11,18 @@
 //   settle   (a = -cost ≤ hold)   reserved  += a, spent    -= a   (remaining unchanged)
 //   expire   (a = -hold)          reserved  += a, spent    -= a   (remaining unchanged)
 //   overrun  (a = -cost above the hold)  remaining += a, spent -= a
-// balance_after_microcents is always `remaining` after the entry.
+//   period_reset (a = remaining after − before)  remaining += a, credited += a
+// balance_after_microcents is always `remaining` of the entry's row after the entry.
 //
 // The hard limit is a ceiling on what can still be spent (SPEC §3): after every operation that
 // adds to `remaining`, remaining + reserved ≤ hard_limit. What would lift it higher is not
 // applied, and the entry says what was asked and what was applied.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import type { Concurrency } from '../agents/agents.service';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
-import { maxBig, MAX_MICROCENTS, minBig } from '../common/money';
+import { MAX_MICROCENTS, minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { BatchCombiner } from './batch-combiner';
@@ -27,21 +30,10 @@ import { FINALIZE_SQL } from './finalize.sql';
 import { HOLD_BATCH_SQL } from './hold-batch.sql';
 import { HOLD_SQL } from './hold.sql';
 import { HoldLanes, LaneJob } from './hold-lanes';
+import { BudgetLevel, levelIdOf } from './levels';
+import { PERIOD_ROLL_SQL } from './period-roll.sql';
 import { Reservation, ReservationLedger } from './reservation';
 import { withRetry } from './retry';
-import { inTransaction } from './transaction';
-
-export interface BudgetRow {
-  agentId: string;
-  hardLimitMicrocents: bigint;
-  creditedMicrocents: bigint;
-  remainingMicrocents: bigint;
-  reservedMicrocents: bigint;
-  spentMicrocents: bigint;
-  inFlight: number;
-  lockedRunId: string | null;
-  lockedExpiresAt: Date | null;
-}
 
 export interface HoldRequest {
   tenantId: string;
@@ -65,11 +57,24 @@ type QueuedHold = HoldRequest & { reservationId: string };
 const HOLD_STATEMENTS_IN_FLIGHT = 3;
 const MAX_HOLD_BATCH = 256;
 
+/** `remainingMicrocents`: the least any level of the path has left after the hold. */
 type Taken = { ok: true; reservationId: string; remainingMicrocents: bigint; concurrency: Concurrency };
 
-export type HoldResult =
-  | (Taken & { reservation: Reservation })
-  | { ok: false; reason: 'agent_not_found' | 'budget_not_found' | 'insufficient_budget'; remainingMicrocents?: bigint };
+/** The level that refused a hold (the one with least room): for the 402 and the clamp. */
+export interface Refusal {
+  ok: false;
+  reason: 'insufficient_budget';
+  remainingMicrocents: bigint;
+  level: BudgetLevel;
+  levelId: string;
+}
+
+type NotHeld = Refusal | { ok: false; reason: 'agent_not_found' } | { ok: false; reason: 'budget_not_found' };
+
+export type HoldResult = (Taken & { reservation: Reservation }) | NotHeld;
+
+/** What a hold statement answers for one queued hold. */
+type Answer = Taken | NotHeld;
 
 export interface SettleDetails {
   usage?: unknown;
@@ -102,8 +107,8 @@ SELECT r.id, r.tenant_id, r.amount_microcents
 
 @Injectable()
 export class BudgetLedgerRepository implements ReservationLedger {
-  private readonly holdCombiner = new BatchCombiner<LaneJob<QueuedHold, HoldResult | Taken>>((jobs) => this.runHolds(jobs), HOLD_STATEMENTS_IN_FLIGHT, MAX_HOLD_BATCH);
-  private readonly holdLanes = new HoldLanes<QueuedHold, HoldResult | Taken>((jobs) => this.holdCombiner.run(jobs), MAX_HOLD_BATCH);
+  private readonly holdCombiner = new BatchCombiner<LaneJob<QueuedHold, Answer>>((jobs) => this.runHolds(jobs), HOLD_STATEMENTS_IN_FLIGHT, MAX_HOLD_BATCH);
+  private readonly holdLanes = new HoldLanes<QueuedHold, Answer>((jobs) => this.holdCombiner.run(jobs), MAX_HOLD_BATCH);
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -117,8 +122,10 @@ export class BudgetLedgerRepository implements ReservationLedger {
    */
   async hold(req: HoldRequest): Promise<HoldResult> {
     if (req.amountMicrocents < 1n) throw new RangeError('a hold is at least 1 µ¢');
-    if (req.amountMicrocents > MAX_MICROCENTS) return this.whyNoHold(req.tenantId, req.agentId);
-    const res = await this.holdLanes.submit(`${req.tenantId}:${req.agentId}`, { ...req, reservationId: randomUUID() });
+    // More than any budget holds: asked alone for one µ¢ more than the most, which never fits and
+    // so says which level refuses it and what that level has left.
+    const amountMicrocents = minBig(req.amountMicrocents, MAX_MICROCENTS + 1n);
+    const res = await this.holdLanes.submit(`${req.tenantId}:${req.agentId}`, { ...req, amountMicrocents, reservationId: randomUUID() });
     if (!res.ok) return res;
     const deadlineAt = req.deadlineAt ?? Date.now() + req.ttlSeconds * 1000;
     return { ...res, reservation: new Reservation(this, req.tenantId, res.reservationId, req.amountMicrocents, deadlineAt) };
@@ -129,7 +136,7 @@ export class BudgetLedgerRepository implements ReservationLedger {
    * not take. Should the shared statement fail, each hold is tried alone, so one caller's hold can
    * only ever fail its own call.
    */
-  private async runHolds(jobs: LaneJob<QueuedHold, HoldResult | Taken>[]): Promise<void> {
+  private async runHolds(jobs: LaneJob<QueuedHold, Answer>[]): Promise<void> {
     let rest = jobs;
     if (jobs.length > 1) {
       const taken = await this.holdBatch(jobs.map((j) => j.req)).catch((err: unknown) => {
@@ -152,7 +159,7 @@ export class BudgetLedgerRepository implements ReservationLedger {
     }
   }
 
-  private async holdOne(req: QueuedHold): Promise<HoldResult | Taken> {
+  private async holdOne(req: QueuedHold): Promise<Answer> {
     const { rows } = await withRetry(() =>
       this.pool.query({
         name: 'sg_hold',
@@ -170,15 +177,14 @@ export class BudgetLedgerRepository implements ReservationLedger {
         ],
       }),
     );
-    if (rows.length === 1) {
-      return {
-        ok: true,
-        reservationId: req.reservationId,
-        remainingMicrocents: BigInt(rows[0].remaining_microcents),
-        concurrency: rows[0].concurrency,
-      };
+    const row = rows[0];
+    if (!row.agent_found) return { ok: false, reason: 'agent_not_found' };
+    if (row.levels === 0) return { ok: false, reason: 'budget_not_found' };
+    const remainingMicrocents = BigInt(row.eff);
+    if (row.fits) {
+      return { ok: true, reservationId: req.reservationId, remainingMicrocents: remainingMicrocents - req.amountMicrocents, concurrency: row.concurrency };
     }
-    return this.whyNoHold(req.tenantId, req.agentId);
+    return { ok: false, reason: 'insufficient_budget', remainingMicrocents, level: row.level, levelId: levelIdOf(row.level, row.owner_id) };
   }
 
   /** Holds in arrival order: those it could take, by reservation id. */
@@ -206,18 +212,6 @@ export class BudgetLedgerRepository implements ReservationLedger {
         { ok: true, reservationId: row.id, remainingMicrocents: BigInt(row.remaining_microcents), concurrency: row.concurrency },
       ]),
     );
-  }
-
-  private async whyNoHold(tenantId: string, agentId: string): Promise<Exclude<HoldResult, Taken>> {
-    const { rows } = await this.pool.query(
-      `SELECT a.deleted_at, b.remaining_microcents
-         FROM agents a LEFT JOIN budgets b ON b.tenant_id = a.tenant_id AND b.agent_id = a.id
-        WHERE a.id = $1 AND a.tenant_id = $2::uuid`,
-      [agentId, tenantId],
-    );
-    if (rows.length === 0 || rows[0].deleted_at) return { ok: false, reason: 'agent_not_found' };
-    if (rows[0].remaining_microcents === null) return { ok: false, reason: 'budget_not_found' };
-    return { ok: false, reason: 'insufficient_budget', remainingMicrocents: BigInt(rows[0].remaining_microcents) };
   }
 
   /** Charges the real cost: the rest of the hold is released, any excess is an overrun. */
@@ -273,6 +267,16 @@ export class BudgetLedgerRepository implements ReservationLedger {
     return expired;
   }
 
+  /**
+   * Starts afresh the budgets whose period has ended and that nothing has touched since (a hold
+   * or a settle would have): a `period_reset` entry each, so budgets and ledgers read right
+   * without waiting for the next call. Returns how many were reset.
+   */
+  async rollDuePeriods(batchSize = 500): Promise<number> {
+    const { rows } = await withRetry(() => this.pool.query(PERIOD_ROLL_SQL, [batchSize]));
+    return rows[0].rolled;
+  }
+
   private async finalize(
     tenantId: string,
     reservationId: string,
@@ -307,113 +311,4 @@ export class BudgetLedgerRepository implements ReservationLedger {
       remainingMicrocents: BigInt(rows[0].remaining),
     };
   }
-
-  /**
-   * The seed's `POST …/budget`: the first call sets remaining to the top-up when positive, else
-   * to the limit; later calls set remaining = min(remaining + topup, limit) and overwrite the
-   * limit. Under the ceiling (SPEC §3) "the limit" is what it leaves beside the holds in flight:
-   * remaining never goes past limit − reserved, and a limit lowered below what is held leaves
-   * remaining at 0 (an overrun's debt stays). The change in remaining is a `limit_set` entry.
-   */
-  setLimit(tenantId: string, agentId: string, hardLimitMicrocents: bigint, topupMicrocents: bigint): Promise<Credited> {
-    return inTransaction(this.pool, async (db) => {
-      const inserted = await db.query(
-        `INSERT INTO budgets (agent_id, tenant_id, hard_limit_microcents, credited_microcents, remaining_microcents,
-                              reserved_microcents, spent_microcents, in_flight)
-         VALUES ($1, $2::uuid, 0, 0, 0, 0, 0, 0) ON CONFLICT (tenant_id, agent_id) DO NOTHING`,
-        [agentId, tenantId],
-      );
-      const first = inserted.rowCount === 1;
-      const { remaining, reserved } = await this.lockFigures(db, tenantId, agentId);
-      const requested = first ? (topupMicrocents > 0n ? topupMicrocents : hardLimitMicrocents) : topupMicrocents;
-      const target = first ? requested : remaining + topupMicrocents;
-      const next = maxBig(minBig(target, hardLimitMicrocents - reserved), minBig(remaining, 0n));
-      await this.credit(db, tenantId, agentId, 'limit_set', next - remaining, next, hardLimitMicrocents, {
-        hard_limit_microcents: hardLimitMicrocents.toString(),
-        topup_microcents: topupMicrocents.toString(),
-        requested_microcents: requested.toString(),
-        applied_microcents: (next - remaining).toString(),
-        first_set: first,
-      });
-      return { requestedMicrocents: requested, appliedMicrocents: next - remaining };
-    });
-  }
-
-  /** Adds to remaining, as far as the ceiling allows (remaining + reserved ≤ hard limit); null without a budget. */
-  topup(tenantId: string, agentId: string, amountMicrocents: bigint): Promise<Credited | null> {
-    return inTransaction(this.pool, async (db) => {
-      const row = await db.query(
-        `SELECT remaining_microcents, reserved_microcents, hard_limit_microcents FROM budgets
-          WHERE agent_id = $1 AND tenant_id = $2::uuid FOR UPDATE`,
-        [agentId, tenantId],
-      );
-      if (row.rowCount === 0) return null;
-      const remaining = BigInt(row.rows[0].remaining_microcents);
-      const reserved = BigInt(row.rows[0].reserved_microcents);
-      const limit = BigInt(row.rows[0].hard_limit_microcents);
-      const applied = maxBig(0n, minBig(amountMicrocents, limit - reserved - remaining));
-      await this.credit(db, tenantId, agentId, 'topup', applied, remaining + applied, limit, {
-        requested_microcents: amountMicrocents.toString(),
-        applied_microcents: applied.toString(),
-      });
-      return { requestedMicrocents: amountMicrocents, appliedMicrocents: applied };
-    });
-  }
-
-  async get(tenantId: string, agentId: string): Promise<BudgetRow | null> {
-    const { rows } = await this.pool.query(
-      `SELECT b.*,
-              (SELECT run_id FROM reservations r WHERE r.tenant_id = b.tenant_id AND r.agent_id = b.agent_id AND r.status = 'open'
-                ORDER BY r.created_at DESC LIMIT 1) AS locked_run_id,
-              (SELECT max(expires_at) FROM reservations r
-                WHERE r.tenant_id = b.tenant_id AND r.agent_id = b.agent_id AND r.status = 'open') AS locked_expires_at
-         FROM budgets b WHERE b.agent_id = $1 AND b.tenant_id = $2::uuid`,
-      [agentId, tenantId],
-    );
-    if (rows.length === 0) return null;
-    const r = rows[0];
-    return {
-      agentId: r.agent_id,
-      hardLimitMicrocents: BigInt(r.hard_limit_microcents),
-      creditedMicrocents: BigInt(r.credited_microcents),
-      remainingMicrocents: BigInt(r.remaining_microcents),
-      reservedMicrocents: BigInt(r.reserved_microcents),
-      spentMicrocents: BigInt(r.spent_microcents),
-      inFlight: r.in_flight,
-      lockedRunId: r.locked_run_id,
-      lockedExpiresAt: r.locked_expires_at,
-    };
-  }
-
-  private async lockFigures(db: PoolClient, tenantId: string, agentId: string): Promise<{ remaining: bigint; reserved: bigint }> {
-    const { rows } = await db.query(
-      'SELECT remaining_microcents, reserved_microcents FROM budgets WHERE tenant_id = $1::uuid AND agent_id = $2 FOR UPDATE',
-      [tenantId, agentId],
-    );
-    return { remaining: BigInt(rows[0].remaining_microcents), reserved: BigInt(rows[0].reserved_microcents) };
-  }
-
-  private async credit(
-    db: PoolClient,
-    tenantId: string,
-    agentId: string,
-    kind: 'limit_set' | 'topup',
-    deltaMicrocents: bigint,
-    remainingMicrocents: bigint,
-    hardLimitMicrocents: bigint,
-    details: Record<string, unknown>,
-  ): Promise<void> {
-    await db.query(
-      `UPDATE budgets SET hard_limit_microcents = $2::bigint, credited_microcents = credited_microcents + $3::bigint,
-              remaining_microcents = $4::bigint, updated_at = now()
-        WHERE agent_id = $1 AND tenant_id = $5::uuid`,
-      [agentId, hardLimitMicrocents.toString(), deltaMicrocents.toString(), remainingMicrocents.toString(), tenantId],
-    );
-    await db.query(
-      `INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents, details)
-       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4::bigint, $5::bigint, $6::jsonb)`,
-      [tenantId, agentId, kind, deltaMicrocents.toString(), remainingMicrocents.toString(), JSON.stringify(details)],
-    );
-  }
-
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { BudgetAccountsRepository } from './budget-accounts.repository';
 import { BudgetLedgerRepository } from './budget-ledger.repository';
 import { BudgetsController } from './budgets.controller';
 import { BudgetsService } from './budgets.service';
@@ -9,7 +10,7 @@ import { SweeperService } from './sweeper.service';
 @Module({
   imports: [AgentsModule],
   controllers: [BudgetsController],
-  providers: [BudgetLedgerRepository, BudgetsService, SweeperService, ImportedHistoryRepository],
-  exports: [BudgetLedgerRepository, SweeperService, ImportedHistoryRepository],
+  providers: [BudgetLedgerRepository, BudgetAccountsRepository, BudgetsService, SweeperService, ImportedHistoryRepository],
+  exports: [BudgetLedgerRepository, BudgetAccountsRepository, BudgetsService, SweeperService, ImportedHistoryRepository],
 })
 export class BudgetsModule {}

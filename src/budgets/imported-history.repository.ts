@@ -63,11 +63,11 @@ interface Entry {
 const CHUNK = 2_000;
 
 const INSERT_BUDGET_SQL = `
-INSERT INTO budgets (agent_id, tenant_id, hard_limit_microcents, credited_microcents, remaining_microcents,
-                     reserved_microcents, spent_microcents, in_flight)
-VALUES ($2, $1::uuid, $3::bigint, $4::bigint, $5::bigint, 0, $6::bigint, 0)
-ON CONFLICT (tenant_id, agent_id) DO NOTHING
-RETURNING agent_id`;
+INSERT INTO budgets (id, level, owner_id, agent_id, tenant_id, hard_limit_microcents, credited_microcents, remaining_microcents,
+                     reserved_microcents, spent_microcents, period_spent_microcents, in_flight)
+VALUES (gen_random_uuid(), 'agent', $2, $2, $1::uuid, $3::bigint, $4::bigint, $5::bigint, 0, $6::bigint, $6::bigint, 0)
+ON CONFLICT (tenant_id, level, owner_id) DO NOTHING
+RETURNING id`;
 
 const INSERT_RUNS_SQL = `
 INSERT INTO runs (agent_id, id, tenant_id, created_at)
@@ -76,17 +76,17 @@ SELECT $2, r.id, $1::uuid, r.created_at
 ON CONFLICT DO NOTHING`;
 
 const INSERT_RESERVATIONS_SQL = `
-INSERT INTO reservations (id, tenant_id, agent_id, run_id, request_id, amount_microcents, cost_microcents, status,
+INSERT INTO reservations (id, tenant_id, agent_id, run_id, request_id, amount_microcents, budget_ids, cost_microcents, status,
                           provider, model, created_at, expires_at, finished_at)
-SELECT r.id, $1::uuid, $2, r.run_id, r.request_id, r.amount, r.cost, r.status, r.provider, r.model, r.at, r.at, r.at
+SELECT r.id, $1::uuid, $2, r.run_id, r.request_id, r.amount, ARRAY[$4::uuid], r.cost, r.status, r.provider, r.model, r.at, r.at, r.at
   FROM jsonb_to_recordset($3::jsonb)
        AS r(id uuid, run_id text, request_id text, amount bigint, cost bigint, status text, provider text, model text, at timestamptz)`;
 
 // WITH ORDINALITY … ORDER BY: entries take their seq in the order of the history.
 const INSERT_ENTRIES_SQL = `
-INSERT INTO ledger_entries (id, tenant_id, agent_id, kind, amount_microcents, balance_after_microcents,
+INSERT INTO ledger_entries (id, tenant_id, budget_id, agent_id, kind, amount_microcents, balance_after_microcents,
                             reservation_id, run_id, request_id, provider, model, usage, details, created_at)
-SELECT gen_random_uuid(), $1::uuid, $2, e.kind, e.amount, e.balance, e.reservation_id, e.run_id, e.request_id,
+SELECT gen_random_uuid(), $1::uuid, $4::uuid, $2, e.kind, e.amount, e.balance, e.reservation_id, e.run_id, e.request_id,
        e.provider, e.model, e.usage, e.details, e.created_at
   FROM ROWS FROM (jsonb_to_recordset($3::jsonb)
          AS (kind text, amount bigint, balance bigint, reservation_id uuid, run_id text, request_id text, provider text,
@@ -118,9 +118,10 @@ export class ImportedHistoryRepository {
         spent.toString(),
       ]);
       if (inserted.rowCount !== 1) return false;
+      const budgetId: string = inserted.rows[0].id;
       for (const part of chunks(plan.runs)) await db.query(INSERT_RUNS_SQL, [tenantId, agentId, JSON.stringify(part)]);
-      for (const part of chunks(plan.reservations)) await db.query(INSERT_RESERVATIONS_SQL, [tenantId, agentId, JSON.stringify(part)]);
-      for (const part of chunks(plan.entries)) await db.query(INSERT_ENTRIES_SQL, [tenantId, agentId, JSON.stringify(part)]);
+      for (const part of chunks(plan.reservations)) await db.query(INSERT_RESERVATIONS_SQL, [tenantId, agentId, JSON.stringify(part), budgetId]);
+      for (const part of chunks(plan.entries)) await db.query(INSERT_ENTRIES_SQL, [tenantId, agentId, JSON.stringify(part), budgetId]);
       return true;
     });
   }

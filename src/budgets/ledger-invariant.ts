@@ -1,10 +1,15 @@
-// SPEC §5: for every agent, remaining + reserved + spent = credited on the budget row, and the
-// ledger, replayed by the postings of budget-ledger.repository.ts, gives the same four figures.
-// Run after every integration test, and available to operators' audits.
+// SPEC §5 on every level (SPEC §10): for every budget row, remaining + reserved + spent =
+// credited, the row's ledger (its entries, by budget_id), replayed by the postings of
+// budget-ledger.repository.ts, gives the same four figures, and what the row holds is the sum of
+// the open holds taken on it. Run after every integration test, and available to operators' audits.
 import { Pool } from 'pg';
 
 export interface InvariantReport {
-  agentId: string;
+  budgetId: string;
+  level: string;
+  ownerId: string;
+  /** The agent of an agent or run budget. */
+  agentId: string | null;
   ok: boolean;
   row: Record<'credited' | 'remaining' | 'reserved' | 'spent', string>;
   ledger: Record<'credited' | 'remaining' | 'reserved' | 'spent', string>;
@@ -12,7 +17,7 @@ export interface InvariantReport {
 }
 
 const SQL = `
-SELECT b.agent_id,
+SELECT b.id, b.level, b.owner_id, b.agent_id,
        b.credited_microcents, b.remaining_microcents, b.reserved_microcents, b.spent_microcents,
        COALESCE(l.credited, 0) AS l_credited,
        COALESCE(l.remaining, 0) AS l_remaining,
@@ -21,17 +26,19 @@ SELECT b.agent_id,
        COALESCE(o.open_holds, 0) AS open_holds
   FROM budgets b
   LEFT JOIN LATERAL (
-    SELECT sum(amount_microcents) FILTER (WHERE kind IN ('limit_set', 'topup', 'adjustment')) AS credited,
-           sum(amount_microcents) FILTER (WHERE kind IN ('limit_set', 'topup', 'adjustment', 'reserve', 'release', 'overrun')) AS remaining,
+    SELECT sum(amount_microcents) FILTER (WHERE kind IN ('limit_set', 'topup', 'adjustment', 'period_reset')) AS credited,
+           sum(amount_microcents) FILTER (WHERE kind IN ('limit_set', 'topup', 'adjustment', 'period_reset', 'reserve', 'release', 'overrun')) AS remaining,
            COALESCE(-sum(amount_microcents) FILTER (WHERE kind IN ('reserve', 'release')), 0)
              + COALESCE(sum(amount_microcents) FILTER (WHERE kind IN ('settle', 'expire')), 0) AS reserved,
            -sum(amount_microcents) FILTER (WHERE kind IN ('settle', 'expire', 'overrun')) AS spent
-      FROM ledger_entries e WHERE e.tenant_id = b.tenant_id AND e.agent_id = b.agent_id
+      FROM ledger_entries e WHERE e.budget_id = b.id
   ) l ON true
   LEFT JOIN LATERAL (
-    SELECT sum(amount_microcents) AS open_holds FROM reservations r WHERE r.tenant_id = b.tenant_id AND r.agent_id = b.agent_id AND r.status = 'open'
+    SELECT sum(amount_microcents) AS open_holds FROM reservations r
+     WHERE r.tenant_id = b.tenant_id AND r.status = 'open' AND b.id = ANY (r.budget_ids)
   ) o ON true`;
 
+/** Every budget row, or those of one agent (its agent and run budgets). */
 export async function checkLedgerInvariant(pool: Pool, agentId?: string): Promise<InvariantReport[]> {
   const { rows } = await pool.query(agentId ? `${SQL} WHERE b.agent_id = $1` : SQL, agentId ? [agentId] : []);
   return rows.map((r) => {
@@ -50,6 +57,6 @@ export async function checkLedgerInvariant(pool: Pool, agentId?: string): Promis
     const balanced = BigInt(row.remaining) + BigInt(row.reserved) + BigInt(row.spent) === BigInt(row.credited);
     const matches = (Object.keys(row) as (keyof typeof row)[]).every((k) => row[k] === ledger[k]);
     const holdsMatch = String(r.open_holds) === row.reserved;
-    return { agentId: r.agent_id, ok: balanced && matches && holdsMatch, row, ledger, openHolds: String(r.open_holds) };
+    return { budgetId: r.id, level: r.level, ownerId: r.owner_id, agentId: r.agent_id, ok: balanced && matches && holdsMatch, row, ledger, openHolds: String(r.open_holds) };
   });
 }

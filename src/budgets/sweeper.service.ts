@@ -1,6 +1,7 @@
 // Crash safety (SPEC §4 rule 10): every instance sweeps holds past their expiry, charging each
 // in full as `expire`, so a dead instance's calls never block a budget and the cap still holds.
-// It also forgets idempotency records older than CAP_IDEMPOTENCY_TTL_SECONDS.
+// It also starts afresh the budgets whose period ended while nothing touched them, and forgets
+// idempotency records older than CAP_IDEMPOTENCY_TTL_SECONDS.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
@@ -41,6 +42,8 @@ export class SweeperService implements OnApplicationBootstrap, OnApplicationShut
     try {
       const expired = await this.ledger.expireDue();
       if (expired > 0) this.logger.warn({ msg: 'expired abandoned reservations', count: expired });
+      // Idle budgets start their new period too (a hold or a settle would do it in its own step).
+      await this.ledger.rollDuePeriods();
       await this.prisma.idempotencyKey.deleteMany({
         where: { createdAt: { lt: new Date(Date.now() - this.config.idempotencyTtlSeconds * 1000) } },
       });

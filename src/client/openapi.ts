@@ -510,11 +510,30 @@ export interface components {
             hard_limit_cents: number;
             /** @description open reservations */
             in_flight: number;
+            /**
+             * @description tenant, group, agent or run
+             * @enum {string}
+             */
+            level: "tenant" | "group" | "agent" | "run";
+            /** @description the tenant, group, agent or run id */
+            level_id: string;
             /** @description held by in-flight calls, rounded up */
             locked_cents: number;
             locked_expires_at: string | null;
             /** @description run of the newest in-flight call, if any */
             locked_run_id: string | null;
+            /** @description when the budget starts afresh next */
+            next_reset_at: string | null;
+            /** @description null: a lifetime budget */
+            period: {
+                every: string;
+                timezone: string;
+            } | null;
+            /** @description spent in the current period (lifetime spend with no period), rounded up */
+            period_spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            period_spent_microcents: string;
+            period_started_at: string | null;
             /** @description whole cents, rounded down */
             remaining_cents: number;
             /** @description exact integer microcents (1 cent = 1,000,000), as a string */
@@ -527,6 +546,15 @@ export interface components {
             spent_cents: number;
             /** @description exact integer microcents (1 cent = 1,000,000), as a string */
             spent_microcents: string;
+        };
+        BudgetPeriod: {
+            /** @description how often the budget starts afresh: 1h, 1d, 1w, 1mo, <n>s, <n>m */
+            every: string;
+            /**
+             * @description where days, weeks (Monday) and months start at midnight; seconds, minutes and hours are aligned to UTC
+             * @default UTC
+             */
+            timezone: string;
         };
         CreateAgentDto: {
             /** @description your own id for the agent (default: a UUID); 409 if the tenant already has it */
@@ -600,11 +628,30 @@ export interface components {
             hard_limit_cents: number;
             /** @description open reservations */
             in_flight: number;
+            /**
+             * @description tenant, group, agent or run
+             * @enum {string}
+             */
+            level: "tenant" | "group" | "agent" | "run";
+            /** @description the tenant, group, agent or run id */
+            level_id: string;
             /** @description held by in-flight calls, rounded up */
             locked_cents: number;
             locked_expires_at: string | null;
             /** @description run of the newest in-flight call, if any */
             locked_run_id: string | null;
+            /** @description when the budget starts afresh next */
+            next_reset_at: string | null;
+            /** @description null: a lifetime budget */
+            period: {
+                every: string;
+                timezone: string;
+            } | null;
+            /** @description spent in the current period (lifetime spend with no period), rounded up */
+            period_spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            period_spent_microcents: string;
+            period_started_at: string | null;
             /** @description whole cents, rounded down */
             remaining_cents: number;
             /** @description exact integer microcents (1 cent = 1,000,000), as a string */
@@ -637,6 +684,8 @@ export interface components {
             [key: string]: unknown;
         };
         LedgerEntry_Output: {
+            /** @description the agent whose call caused the entry (none for credits to a tenant or group) */
+            agent_id: string | null;
             /** @description exact integer microcents (1 cent = 1,000,000), as a string */
             amount_microcents: string;
             /** @description exact integer microcents (1 cent = 1,000,000), as a string */
@@ -648,7 +697,7 @@ export interface components {
             /** Format: uuid */
             entry_id: string;
             /** @enum {string} */
-            kind: "limit_set" | "topup" | "reserve" | "settle" | "release" | "expire" | "overrun" | "adjustment";
+            kind: "limit_set" | "topup" | "reserve" | "settle" | "release" | "expire" | "overrun" | "adjustment" | "period_reset";
             model: string | null;
             price_version: string | null;
             provider: string | null;
@@ -868,6 +917,8 @@ export interface components {
         SetBudgetDto: {
             /** @description the cap: remaining + reserved never exceeds it */
             hard_limit_cents: number;
+            /** @description start afresh every period (remaining = limit − held); null: a lifetime budget (the default); absent: unchanged */
+            period?: components["schemas"]["BudgetPeriod"] | null;
             /** @description added to remaining, up to the cap (seed arithmetic) */
             topup_cents?: number;
         };

@@ -3,7 +3,7 @@
 // clamped to what the remaining budget affords (the seed's clamp) and the hold retried.
 import type { Concurrency } from '../agents/agents.service';
 import { TenantAuth } from '../auth/auth-context';
-import { BudgetLedgerRepository } from '../budgets/budget-ledger.repository';
+import { BudgetLedgerRepository, Refusal } from '../budgets/budget-ledger.repository';
 import { Reservation } from '../budgets/reservation';
 import { ApiError } from '../common/errors/api-error';
 import { SEED_DETAIL } from '../common/errors/seed-details';
@@ -59,7 +59,7 @@ export async function reserveForCall(
   // No budget holds more than MAX_MICROCENTS: a cap whose hold would be larger is clamped (or
   // refused) here, before any SQL, as if the budget were that large.
   let affordable = embeddings ? 0 : affordableOutputTokens(card, estimate.inputTokens, MAX_MICROCENTS, extras);
-  let remaining: bigint | undefined;
+  let refusal: Refusal | undefined;
 
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let capTokens = 0;
@@ -76,7 +76,7 @@ export async function reserveForCall(
           const field = m.operation === 'responses' ? 'max_output_tokens' : 'max_tokens';
           throw new ApiError('validation_failed', 'the output token cap must be a positive whole number', {}, {}, field === 'max_tokens' ? SEED_DETAIL.maxTokens : SEED_DETAIL.maxOutputTokens);
         }
-        throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? defaultMaxTokens), remaining);
+        throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? defaultMaxTokens), refusal);
       }
       capTokens = decision.capTokens;
     }
@@ -104,33 +104,44 @@ export async function reserveForCall(
     }
     if (held.reason === 'agent_not_found') throw new ApiError('agent_not_found', `agent ${m.agentId} not found`);
     if (held.reason === 'budget_not_found') {
-      throw new ApiError('budget_not_found', `agent ${m.agentId} has no budget; set one with POST /v1/agents/${m.agentId}/budget`);
+      throw new ApiError(
+        'budget_not_found',
+        `agent ${m.agentId} has no budget on any level (agent, its groups, the tenant); set one with POST /v1/agents/${m.agentId}/budget`,
+      );
     }
-    remaining = held.remainingMicrocents ?? 0n;
-    const canAfford = embeddings ? 0 : affordableOutputTokens(card, estimate.inputTokens, remaining, extras);
+    refusal = held;
+    const canAfford = embeddings ? 0 : affordableOutputTokens(card, estimate.inputTokens, refusal.remainingMicrocents, extras);
     if (embeddings || !m.clamp || canAfford < 1) {
-      throw insufficient(card, estimate, extras, embeddings ? 0 : m.clamp ? 1 : capTokens, remaining);
+      throw insufficient(card, estimate, extras, embeddings ? 0 : m.clamp ? 1 : capTokens, refusal);
     }
     // The cap must shrink to what the budget affords (or another call moved the budget
     // meanwhile): try again with what fits now.
     affordable = canAfford;
   }
-  throw insufficient(card, estimate, extras, 1, remaining);
+  throw insufficient(card, estimate, extras, 1, refusal);
 }
 
-function insufficient(card: PriceCard, estimate: InputEstimate, extras: HoldExtras, capTokens: number, remaining?: bigint): ApiError {
+/**
+ * The 402 of SPEC §10: the level that refused (the one of the call's path with least room), its
+ * figures, and the seed's detail, which told apart a prompt that alone does not fit from an
+ * answer that cannot get one token.
+ */
+function insufficient(card: PriceCard, estimate: InputEstimate, extras: HoldExtras, capTokens: number, refusal?: Refusal): ApiError {
   const required = worstCaseHoldMicrocents(card, estimate.inputTokens, capTokens, extras);
-  // The seed told apart a prompt that alone does not fit from an answer that cannot get one token.
+  const remaining = refusal?.remainingMicrocents;
   const inputAlone = worstCaseHoldMicrocents(card, estimate.inputTokens, 0, extras);
   const inputDoesNotFit = inputAlone > (remaining ?? MAX_MICROCENTS);
+  const where = refusal ? ` on the ${refusal.level} budget (${refusal.levelId})` : '';
   return new ApiError(
     'insufficient_budget',
     inputDoesNotFit
-      ? 'insufficient budget for the request input alone: top up or raise the limit'
-      : 'insufficient budget for this call: top up or raise the limit',
+      ? `insufficient budget for the request input alone${where}: top up or raise the limit`
+      : `insufficient budget for this call${where}: top up or raise the limit`,
     {
       required_cents: microcentsToCentsCeil(required),
-      ...(remaining !== undefined ? { remaining_cents: microcentsToCentsFloor(remaining) } : {}),
+      ...(refusal
+        ? { remaining_cents: microcentsToCentsFloor(refusal.remainingMicrocents), level: refusal.level, level_id: refusal.levelId }
+        : {}),
     },
     {},
     inputDoesNotFit ? SEED_DETAIL.insufficientInput : SEED_DETAIL.insufficient,

@@ -31,6 +31,13 @@ describe('budget set (seed arithmetic)', () => {
       reserved_microcents: '0',
       spent_microcents: '0',
       in_flight: 0,
+      level: 'agent',
+      level_id: agentId,
+      period: null,
+      period_started_at: null,
+      next_reset_at: null,
+      period_spent_cents: 0,
+      period_spent_microcents: '0',
     });
     // The seed's fields come first, in the seed's order.
     expect(Object.keys(got.body).slice(0, 6)).toEqual([

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_TENANT_ID } from '../../src/auth/auth-context';
 import { BudgetLedgerRepository } from '../../src/budgets/budget-ledger.repository';
+import { FINALIZE_SQL } from '../../src/budgets/finalize.sql';
 import { SweeperService } from '../../src/budgets/sweeper.service';
 import { centsToMicrocents } from '../../src/common/money';
 import { expectLedgerBalanced, startTestApp, TestApp } from '../support/test-app';
@@ -63,7 +64,7 @@ describe('hold', () => {
     const agentId = await agentWithBudget(10);
     const before = await budgetRow(agentId);
     const r = await hold(agentId, centsToMicrocents(10) + 1n);
-    expect(r).toEqual({ ok: false, reason: 'insufficient_budget', remainingMicrocents: centsToMicrocents(10) });
+    expect(r).toEqual({ ok: false, reason: 'insufficient_budget', remainingMicrocents: centsToMicrocents(10), level: 'agent', levelId: agentId });
     expect(await budgetRow(agentId)).toEqual(before);
   });
 
@@ -138,7 +139,7 @@ describe('holds queued on one agent', () => {
   it('refuses a hold no budget could hold before any SQL', async () => {
     const agentId = await agentWithBudget(100);
     const r = await hold(agentId, 2n ** 63n);
-    expect(r).toEqual({ ok: false, reason: 'insufficient_budget', remainingMicrocents: centsToMicrocents(100) });
+    expect(r).toEqual({ ok: false, reason: 'insufficient_budget', remainingMicrocents: centsToMicrocents(100), level: 'agent', levelId: agentId });
   });
 
   it('refuses a burst for a deleted agent, every one', async () => {
@@ -299,5 +300,32 @@ describe('the ledger is append-only', () => {
     await expect(
       t.pool.query('UPDATE budgets SET remaining_microcents = remaining_microcents + 1 WHERE agent_id = $1', [agentId]),
     ).rejects.toThrow(/budgets_balanced_check/);
+  });
+});
+
+// Every statement that locks budget rows in a CTE then writes each whole row from the locked
+// values: within one statement, the UPDATE's own view of a row whose lock it waited for can be
+// the version before the other transaction's commit. Measured before the fix: a hold waiting on
+// a settle's lock wrote back the pre-settle `spent`, and the row no longer balanced.
+describe('statements that wait for one another on a budget row', () => {
+  it.each(['hold', 'settle'] as const)('a %s waiting on an open settle writes what that settle committed', async (second) => {
+    const agentId = await agentWithBudget(100);
+    const first = await hold(agentId, 20_000_000n);
+    const other = await hold(agentId, 20_000_000n);
+    if (!first.ok || !other.ok) throw new Error('hold failed');
+    const blocker = await t.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      // The first settle, in a transaction left open: it holds the budget row's lock.
+      await blocker.query(FINALIZE_SQL, [first.reservationId, LOCAL_TENANT_ID, '5000000', 'settled', null, null, null, null]);
+      const waiting = second === 'hold' ? hold(agentId, 10_000_000n) : ledger.settle(LOCAL_TENANT_ID, other.reservationId, 7_000_000n);
+      await new Promise((r) => setTimeout(r, 300));
+      await blocker.query('COMMIT');
+      expect(await waiting).toMatchObject(second === 'hold' ? { ok: true } : { costMicrocents: 7_000_000n });
+    } finally {
+      blocker.release();
+    }
+    const b = await budgetRow(agentId);
+    expect(BigInt(b.spent_microcents)).toBe(second === 'hold' ? 5_000_000n : 12_000_000n);
   });
 });

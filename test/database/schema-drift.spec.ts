@@ -52,7 +52,7 @@ function expectedColumns(model: DmmfModel) {
     .map((f) => ({
       column: f.dbName ?? f.name,
       type: f.isList ? 'ARRAY' : f.nativeType ? NATIVE_TO_PG[f.nativeType[0]] : SCALAR_TO_PG[f.type],
-      element: f.isList ? SCALAR_TO_PG[f.type] : null,
+      element: f.isList ? (f.nativeType ? NATIVE_TO_PG[f.nativeType[0]] : SCALAR_TO_PG[f.type]) : null,
       // Prisma lists are never null in the client; the column may be nullable (Prisma's own SQL).
       nullable: f.isList ? null : !f.isRequired,
     }))
