@@ -307,8 +307,13 @@ interface Scenario {
   title: string;
   mode: 'rate' | 'saturation';
   stream: boolean;
-  /** parallel: one agent for every call; exclusive / parallel-pool: one agent per call in flight. */
-  agents: 'parallel' | 'exclusive' | 'parallel-pool';
+  /**
+   * parallel: one agent for every call; exclusive / parallel-pool: one agent per call in flight;
+   * levels: one parallel agent, in a run, in a group in a group, under the tenant's budget (SPEC
+   * §10: the hold takes five rows); group-pool: many parallel agents sharing one group's budget
+   * (and the tenant's), so that the group row is the hot one.
+   */
+  agents: 'parallel' | 'exclusive' | 'parallel-pool' | 'levels' | 'group-pool';
 }
 
 const SCENARIOS: Scenario[] = [
@@ -320,7 +325,14 @@ const SCENARIOS: Scenario[] = [
   { id: 'f', title: 'chat, saturation, exclusive agents', mode: 'saturation', stream: false, agents: 'exclusive' },
   // Diagnostic: (d) spread over many parallel agents, so no single budget row is shared.
   { id: 'g', title: 'chat, saturation, many parallel agents', mode: 'saturation', stream: false, agents: 'parallel-pool' },
+  // Budgets on every level (run last: from (h) on, the sidecar's tenant has a budget, so every
+  // call also holds on the tenant row). (h) is (a) with five budget rows on the call's path.
+  { id: 'h', title: 'chat, fixed rate, one agent with budgets on all four levels', mode: 'rate', stream: false, agents: 'levels' },
+  { id: 'i', title: 'chat, saturation, many parallel agents in one hot group', mode: 'saturation', stream: false, agents: 'group-pool' },
 ];
+
+/** Scenarios that need the tenant's budget set; they run after all others. */
+const TENANT_BUDGET_SCENARIOS = new Set(['h', 'i']);
 
 /**
  * A small but real chat call: system + user message, an output cap, 20 tokens answered. Streams
@@ -513,8 +525,8 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
       return text ? (JSON.parse(text) as Record<string, unknown>) : {};
     };
-    const newAgent = async (name: string, concurrency: 'parallel' | 'exclusive') => {
-      const created = await api('POST', '/v1/agents', { name, concurrency });
+    const newAgent = async (name: string, concurrency: 'parallel' | 'exclusive', groupId?: string) => {
+      const created = await api('POST', '/v1/agents', { name, concurrency, ...(groupId ? { group_id: groupId } : {}) });
       const id = String(created.agent_id);
       await api('POST', `/v1/agents/${id}/budget`, { hard_limit_cents: 100_000_000_000 });
       return id;
@@ -528,18 +540,48 @@ async function main(): Promise<void> {
     for (let i = 0; i < opts.exclusiveAgents; i += 16) {
       poolAgents.push(...(await Promise.all(Array.from({ length: Math.min(16, opts.exclusiveAgents - i) }, (_, j) => newAgent(`bench-parallel-${i + j}`, 'parallel')))));
     }
-    console.log(`agents: 1 parallel, ${exclusiveAgents.length} exclusive, ${poolAgents.length} parallel for (g)`);
+    // Levels: a group in a group, one agent in a run in the inner group for (h), and a pool of
+    // parallel agents in the outer group for (i); the tenant's budget is set before (h).
+    const huge = { hard_limit_cents: 100_000_000_000 };
+    const outerGroup = String((await api('POST', '/v1/groups', { name: 'bench-org' })).group_id);
+    const innerGroup = String((await api('POST', '/v1/groups', { name: 'bench-team', parent_group_id: outerGroup })).group_id);
+    for (const g of [outerGroup, innerGroup]) await api('POST', `/v1/groups/${g}/budget`, huge);
+    const levelsAgent = await newAgent('bench-levels', 'parallel', innerGroup);
+    const levelsRun = String((await api('POST', `/v1/agents/${levelsAgent}/runs`, { budget_cents: 1_000_000_000_000 })).run_id);
+    const groupAgents: string[] = [];
+    for (let i = 0; i < opts.exclusiveAgents; i += 16) {
+      groupAgents.push(...(await Promise.all(Array.from({ length: Math.min(16, opts.exclusiveAgents - i) }, (_, j) => newAgent(`bench-grouped-${i + j}`, 'parallel', outerGroup)))));
+    }
+    let tenantBudgetSet = false;
+    const setTenantBudget = async () => {
+      if (tenantBudgetSet) return;
+      await api('POST', '/v1/tenant/budget', huge);
+      tenantBudgetSet = true;
+      // A metered call on the five-row path must work before any load.
+      const res = await fetch(`${serviceUrl}/v1/chat/completions`, { method: 'POST', headers: requestFor('levels', false).headers, body: requestFor('levels', false).body });
+      if (res.status !== 200) throw new Error(`smoke call on every level → ${res.status} ${await res.text()}`);
+      const tenant = await api('GET', '/v1/tenant/budget');
+      const run = (await api('GET', `/v1/agents/${levelsAgent}/runs/${levelsRun}`)).budget as Record<string, unknown>;
+      if (tenant.spent_microcents === '0' || run.spent_microcents === '0') throw new Error('smoke call on every level: the tenant and the run budgets did not both spend');
+    };
+    console.log(`agents: 1 parallel, ${exclusiveAgents.length} exclusive, ${poolAgents.length} parallel for (g), 1 in a run in 2 groups for (h), ${groupAgents.length} in one group for (i)`);
 
     const directReq = (stream: boolean): LoadRequest => ({
       path: '/v1/chat/completions',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${PROVIDER_KEY}` },
       body: chatBody(stream),
     });
-    const throughReq = (stream: boolean, agent = parallelAgent): LoadRequest => ({
+    const throughReq = (stream: boolean, agent = parallelAgent, runId?: string): LoadRequest => ({
       path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', 'x-cynsta-agent-id': agent },
+      headers: { 'content-type': 'application/json', 'x-cynsta-agent-id': agent, ...(runId ? { 'x-cynsta-run-id': runId } : {}) },
       body: chatBody(stream),
     });
+    /** The request of a scenario through the service (a pool's agents replace the agent header). */
+    function requestFor(agents: Scenario['agents'], stream: boolean): LoadRequest {
+      return agents === 'levels' ? throughReq(stream, levelsAgent, levelsRun) : throughReq(stream);
+    }
+    const poolOf = (agents: Scenario['agents']) =>
+      agents === 'exclusive' ? exclusiveAgents : agents === 'parallel-pool' ? poolAgents : agents === 'group-pool' ? groupAgents : undefined;
 
     // A metered call must work before any load: one of each kind, checked. The first one after
     // the start is timed (cold start: lazy loads on the metered path).
@@ -633,9 +675,9 @@ async function main(): Promise<void> {
 
     const leg = async (target: 'direct' | 'through', s: Scenario): Promise<Leg> => {
       const origin = target === 'direct' ? fakeUrl : serviceUrl;
-      const req = target === 'direct' ? directReq(s.stream) : throughReq(s.stream);
+      const req = target === 'direct' ? directReq(s.stream) : requestFor(s.agents, s.stream);
       const exclusive = target === 'through' && s.agents === 'exclusive';
-      const pool = target === 'through' && s.agents !== 'parallel' ? (s.agents === 'exclusive' ? exclusiveAgents : poolAgents) : undefined;
+      const pool = target === 'through' ? poolOf(s.agents) : undefined;
       if (s.mode === 'saturation') {
         // A short unmeasured run first, so each leg starts warm.
         await runSaturation({ origin, connections: opts.connections, durationS: Math.min(2, opts.warmupS * 2), req, agentPool: pool && [...pool] });
@@ -660,6 +702,7 @@ async function main(): Promise<void> {
     const results: ScenarioResult[] = [];
     for (const s of SCENARIOS) {
       if (opts.only && !opts.only.has(s.id)) continue;
+      if (TENANT_BUDGET_SCENARIOS.has(s.id)) await setTenantBudget();
       const load = s.mode === 'rate' ? `${opts.rate} req/s, ${opts.durationS} s` : `${opts.connections} connections, ${opts.durationS} s`;
       process.stdout.write(`(${s.id}) ${s.title} [${load}]: direct… `);
       const direct = await leg('direct', s);
@@ -689,8 +732,9 @@ async function main(): Promise<void> {
         mkdirSync(dir, { recursive: true });
         service = await startService(dir);
         process.stdout.write(`profiling the service during (${id}) ${s.title}… `);
-        const pool = s.agents === 'parallel' ? undefined : s.agents === 'exclusive' ? exclusiveAgents : poolAgents;
-        await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: 2, req: throughReq(s.stream), agentPool: pool && [...pool] });
+        if (TENANT_BUDGET_SCENARIOS.has(s.id)) await setTenantBudget();
+        const pool = poolOf(s.agents);
+        await runSaturation({ origin: serviceUrl, connections: opts.connections, durationS: 2, req: requestFor(s.agents, s.stream), agentPool: pool && [...pool] });
         await sleep(300);
         const fromUs = Number(process.hrtime.bigint() / 1000n);
         const run =
@@ -853,6 +897,15 @@ function targets(results: ScenarioResult[], probes: Probe[]): Verdict[] {
   }
   const sat = results.find((x) => x.scenario.id === 'd');
   if (sat) out.push({ ok: sat.through.result.rps >= 1500, text: `(d) ${Math.round(sat.through.result.rps)} metered req/s ≥ 1,500 at saturation` });
+  // SPEC §10 (issue 12): the hold on every level costs little more than the agent's alone, and a
+  // group shared by many agents is no slower a hot row than one agent was (2,083 req/s, (d) before).
+  const [agentOnly, allLevels] = [results.find((x) => x.scenario.id === 'a'), results.find((x) => x.scenario.id === 'h')];
+  if (agentOnly && allLevels) {
+    const extra = added(allLevels, 'p50') - added(agentOnly, 'p50');
+    out.push({ ok: extra <= 0.2, text: `(h) − (a): budgets on all four levels add ${signedMs(extra)} ms p50 ≤ 0.2 ms` });
+  }
+  const hotGroup = results.find((x) => x.scenario.id === 'i');
+  if (hotGroup) out.push({ ok: hotGroup.through.result.rps >= 2083, text: `(i) ${Math.round(hotGroup.through.result.rps)} metered req/s ≥ 2,083 with one hot group` });
   for (const r of results) {
     const failed = r.direct.result.non2xx + r.direct.result.errors + r.through.result.non2xx + r.through.result.errors;
     out.push({ ok: failed === 0, text: `(${r.scenario.id}) ${failed} non-2xx or failed requests` });

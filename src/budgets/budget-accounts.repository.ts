@@ -9,7 +9,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { maxBig, minBig } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
-import { BudgetLevel, LevelRef, levelIdOf, ownerIdOf } from './levels';
+import { BUDGET_LEVELS, BudgetLevel, LevelRef, levelIdOf, ownerIdOf } from './levels';
+import { PATH_READ_SQL } from './path.sql';
 import { periodRollSql } from './period-roll.sql';
 import { PeriodSpec } from './periods';
 import { inTransaction } from './transaction';
@@ -33,6 +34,13 @@ export interface BudgetRow {
   periodStartedAt: Date | null;
   nextResetAt: Date | null;
   periodSpentMicrocents: bigint;
+}
+
+/** One level of a call's path and what it has left (a due period reset applied). */
+export interface PathLevel {
+  level: BudgetLevel;
+  levelId: string;
+  remainingMicrocents: bigint;
 }
 
 /** What a credit (limit set or top-up) asked to add to `remaining`, and what the ceiling let through. */
@@ -62,7 +70,7 @@ SELECT b.id, b.level, b.owner_id, b.agent_id, b.hard_limit_microcents, b.reserve
        (SELECT max(r.expires_at) FROM reservations r WHERE r.tenant_id = b.tenant_id AND r.status = 'open' AND b.id = ANY (r.budget_ids))
          AS locked_expires_at
   FROM budgets b CROSS JOIN LATERAL (SELECT b.next_reset_at IS NOT NULL AND b.next_reset_at <= now() AS due) d
- WHERE b.tenant_id = $1::uuid AND b.level = $2 AND b.owner_id = $3`;
+ WHERE b.tenant_id = $1::uuid AND b.level = $2`;
 
 function toBudgetRow(r: Record<string, any>): BudgetRow {
   return {
@@ -152,8 +160,28 @@ export class BudgetAccountsRepository {
   }
 
   async get(tenantId: string, ref: LevelRef): Promise<BudgetRow | null> {
-    const { rows } = await this.pool.query(READ_SQL, [tenantId, ref.level, ownerIdOf(ref)]);
+    const { rows } = await this.pool.query(`${READ_SQL} AND b.owner_id = $3`, [tenantId, ref.level, ownerIdOf(ref)]);
     return rows.length === 0 ? null : toBudgetRow(rows[0]);
+  }
+
+  /**
+   * The budgets on a call's path (tenant, groups, agent, run), outermost first, as of now; null
+   * when the agent does not exist (or was deleted). Nothing is locked or written.
+   */
+  async pathOf(tenantId: string, agentId: string, runId: string | null): Promise<PathLevel[] | null> {
+    const { rows } = await this.pool.query(PATH_READ_SQL, [tenantId, agentId, runId]);
+    if (rows.length === 0 || rows[0].agent_found === 0) return null;
+    return rows
+      .filter((r) => r.id !== null)
+      .map((r) => ({ level: r.level, levelId: levelIdOf(r.level, r.owner_id), remainingMicrocents: BigInt(r.eff) }))
+      .sort((a, b) => BUDGET_LEVELS.indexOf(a.level) - BUDGET_LEVELS.indexOf(b.level));
+  }
+
+  /** The budgets of several owners of one level (those that have one). */
+  async getMany(tenantId: string, level: BudgetLevel, ownerIds: string[]): Promise<BudgetRow[]> {
+    if (ownerIds.length === 0) return [];
+    const { rows } = await this.pool.query(`${READ_SQL} AND b.owner_id = ANY ($3::text[])`, [tenantId, level, ownerIds]);
+    return rows.map(toBudgetRow);
   }
 
   private async ensureRow(db: PoolClient, tenantId: string, ref: LevelRef): Promise<{ id: string; first: boolean }> {

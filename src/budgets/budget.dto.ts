@@ -86,8 +86,7 @@ export const levelBudgetSchema = z
     hard_limit_cents: z.number().int(),
     remaining_cents: z.number().int().describe('whole cents, rounded down'),
     ...budgetFigures,
-  })
-  .meta({ id: 'LevelBudget' });
+  });
 
 // What a set or top-up asked to add to remaining and what the ceiling (remaining + reserved ≤
 // hard limit, SPEC §3) let through: a top-up on a full budget answers applied 0, not silence.
@@ -97,7 +96,7 @@ const credit = {
   applied_microcents: microcents.describe('the exact change in remaining'),
 };
 export const creditedBudgetSchema = budgetSchema.extend(credit);
-export const creditedLevelBudgetSchema = levelBudgetSchema.extend(credit).meta({ id: 'CreditedLevelBudget' });
+export const creditedLevelBudgetSchema = levelBudgetSchema.extend(credit);
 
 export const ledgerEntrySchema = z
   .object({

@@ -74,3 +74,20 @@ export function setLockedRow(changes: Record<string, string>): string {
 /** The details of a `period_reset` entry for the row `c`. */
 export const PERIOD_RESET_DETAILS = `jsonb_build_object('period', c.period_every, 'timezone', c.period_timezone,
   'previous_remaining_microcents', c.rem::text, 'reserved_microcents', c.res::text)`;
+
+/**
+ * The budget rows of one call's path as of now, read only (nothing locked, nothing written): for
+ * POST /v1/agents/{id}/estimate. $1 tenant, $2 agent, $3 run (null: none).
+ */
+export const PATH_READ_SQL = `
+WITH RECURSIVE agent AS (
+  SELECT a.tenant_id, a.id, a.group_id FROM agents a WHERE a.tenant_id = $1::uuid AND a.id = $2 AND a.deleted_at IS NULL
+), ${GROUP_CHAIN_CTE},
+owners(level, owner_id) AS (
+  SELECT 'tenant', $1::text FROM agent
+  UNION ALL SELECT 'group', group_id::text FROM chain
+  UNION ALL SELECT 'agent', $2 FROM agent
+  UNION ALL SELECT 'run', $2 || '/' || $3 FROM agent WHERE $3::text IS NOT NULL
+)
+SELECT ${EFFECTIVE_COLUMNS}, (SELECT count(*) FROM agent)::int AS agent_found
+  FROM owners LEFT JOIN budgets b ON b.tenant_id = $1::uuid AND b.level = owners.level AND b.owner_id = owners.owner_id`;

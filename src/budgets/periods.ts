@@ -28,13 +28,25 @@ export function isValidTimezone(zone: string): boolean {
 
 const CALENDAR_UNIT = { '1d': 'day', '1w': 'week', '1mo': 'month' } as const;
 
+/**
+ * Where the clocks went back over a local midnight it happens twice (Havana moves its clocks at
+ * 00:00): a period starts at the first. Luxon keeps the offset of the instant it started from.
+ */
+function firstOccurrence(start: DateTime): DateTime {
+  for (const minutes of [60, 30]) {
+    const earlier = start.minus({ minutes });
+    if (earlier.toFormat('yyyy-MM-dd HH:mm:ss.SSS') === start.toFormat('yyyy-MM-dd HH:mm:ss.SSS')) return earlier;
+  }
+  return start;
+}
+
 /** The start of the period that holds `at` (UTC-aligned periods: a multiple of their length since the epoch). */
 export function periodStart(spec: PeriodSpec, at: Date): Date {
   const seconds = fixedSeconds(spec.every);
   if (seconds !== undefined) return new Date(Math.floor(at.getTime() / 1000 / seconds) * seconds * 1000);
   const unit = CALENDAR_UNIT[spec.every as keyof typeof CALENDAR_UNIT];
   // Luxon's startOf('week') is ISO: Monday.
-  return DateTime.fromJSDate(at, { zone: spec.timezone }).startOf(unit).toJSDate();
+  return firstOccurrence(DateTime.fromJSDate(at, { zone: spec.timezone }).startOf(unit)).toJSDate();
 }
 
 /** The end of the period that holds `at`: when the next one starts. */
@@ -42,5 +54,7 @@ export function periodEnd(spec: PeriodSpec, at: Date): Date {
   const seconds = fixedSeconds(spec.every);
   if (seconds !== undefined) return new Date((Math.floor(at.getTime() / 1000 / seconds) + 1) * seconds * 1000);
   const unit = CALENDAR_UNIT[spec.every as keyof typeof CALENDAR_UNIT];
-  return DateTime.fromJSDate(at, { zone: spec.timezone }).startOf(unit).plus({ [`${unit}s`]: 1 }).toJSDate();
+  // startOf again: where a midnight does not exist (a change at 00:00, as in Havana) a period
+  // starts at the day's first instant (01:00), and one unit later is not yet the next start.
+  return firstOccurrence(DateTime.fromJSDate(at, { zone: spec.timezone }).startOf(unit).plus({ [`${unit}s`]: 1 }).startOf(unit)).toJSDate();
 }

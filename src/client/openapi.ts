@@ -247,6 +247,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{agent_id}/runs/{run_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RunsController_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -411,6 +427,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenant/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["TenantBudgetsController_getOwn"];
+        put?: never;
+        post: operations["TenantBudgetsController_setOwn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/budget/topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TenantBudgetsController_topupOwn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["TenantBudgetsController_ledgerOwn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -421,6 +485,54 @@ export interface paths {
         get: operations["TenantsController_list"];
         put?: never;
         post: operations["TenantsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["TenantBudgetsController_getFor"];
+        put?: never;
+        post: operations["TenantBudgetsController_setFor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant_id}/budget/topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TenantBudgetsController_topupFor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["TenantBudgetsController_ledgerFor"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -590,6 +702,43 @@ export interface components {
         };
         CreatedRunDto_Output: {
             agent_id: string;
+            /** @description the run budget, when budget_cents was given */
+            budget: {
+                hard_limit_cents: number;
+                /** @description open reservations */
+                in_flight: number;
+                /**
+                 * @description tenant, group, agent or run
+                 * @enum {string}
+                 */
+                level: "tenant" | "group" | "agent" | "run";
+                /** @description the tenant, group, agent or run id */
+                level_id: string;
+                /** @description when the budget starts afresh next */
+                next_reset_at: string | null;
+                /** @description null: a lifetime budget */
+                period: {
+                    every: string;
+                    timezone: string;
+                } | null;
+                /** @description spent in the current period (lifetime spend with no period), rounded up */
+                period_spent_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                period_spent_microcents: string;
+                period_started_at: string | null;
+                /** @description whole cents, rounded down */
+                remaining_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                remaining_microcents: string;
+                /** @description held by in-flight calls, rounded up */
+                reserved_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                reserved_microcents: string;
+                /** @description lifetime spend, rounded up */
+                spent_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                spent_microcents: string;
+            } | null;
             /** Format: date-time */
             created_at: string;
             run_id: string;
@@ -615,7 +764,10 @@ export interface components {
             /** Format: uuid */
             tenant_id: string;
         };
-        CreateRunDto: Record<string, never>;
+        CreateRunDto: {
+            /** @description a hard limit for this run alone: its calls hold on it beside the agent's, groups' and tenant's budgets */
+            budget_cents?: number;
+        };
         CreateTenantDto: {
             name: string;
         };
@@ -640,6 +792,48 @@ export interface components {
             locked_expires_at: string | null;
             /** @description run of the newest in-flight call, if any */
             locked_run_id: string | null;
+            /** @description when the budget starts afresh next */
+            next_reset_at: string | null;
+            /** @description null: a lifetime budget */
+            period: {
+                every: string;
+                timezone: string;
+            } | null;
+            /** @description spent in the current period (lifetime spend with no period), rounded up */
+            period_spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            period_spent_microcents: string;
+            period_started_at: string | null;
+            /** @description whole cents, rounded down */
+            remaining_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            remaining_microcents: string;
+            /** @description what the request asked to add to remaining (seed arithmetic: the first set asks for topup_cents, or the limit) */
+            requested_cents: number;
+            /** @description held by in-flight calls, rounded up */
+            reserved_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            reserved_microcents: string;
+            /** @description lifetime spend, rounded up */
+            spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            spent_microcents: string;
+        };
+        CreditedLevelBudgetDto_Output: {
+            /** @description the change in remaining, rounded toward zero; below requested_cents when the hard limit (a ceiling on remaining + reserved) stopped it */
+            applied_cents: number;
+            /** @description the exact change in remaining */
+            applied_microcents: string;
+            hard_limit_cents: number;
+            /** @description open reservations */
+            in_flight: number;
+            /**
+             * @description tenant, group, agent or run
+             * @enum {string}
+             */
+            level: "tenant" | "group" | "agent" | "run";
+            /** @description the tenant, group, agent or run id */
+            level_id: string;
             /** @description when the budget starts afresh next */
             next_reset_at: string | null;
             /** @description null: a lifetime budget */
@@ -709,6 +903,42 @@ export interface components {
         LedgerPageDto_Output: {
             entries: components["schemas"]["LedgerEntry_Output"][];
             next_cursor: string | null;
+        };
+        LevelBudgetDto_Output: {
+            hard_limit_cents: number;
+            /** @description open reservations */
+            in_flight: number;
+            /**
+             * @description tenant, group, agent or run
+             * @enum {string}
+             */
+            level: "tenant" | "group" | "agent" | "run";
+            /** @description the tenant, group, agent or run id */
+            level_id: string;
+            /** @description when the budget starts afresh next */
+            next_reset_at: string | null;
+            /** @description null: a lifetime budget */
+            period: {
+                every: string;
+                timezone: string;
+            } | null;
+            /** @description spent in the current period (lifetime spend with no period), rounded up */
+            period_spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            period_spent_microcents: string;
+            period_started_at: string | null;
+            /** @description whole cents, rounded down */
+            remaining_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            remaining_microcents: string;
+            /** @description held by in-flight calls, rounded up */
+            reserved_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            reserved_microcents: string;
+            /** @description lifetime spend, rounded up */
+            spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            spent_microcents: string;
         };
         LiveDto_Output: {
             /** @constant */
@@ -811,6 +1041,43 @@ export interface components {
         };
         RunDto_Output: {
             agent_id: string;
+            /** @description the run budget, when budget_cents was given */
+            budget: {
+                hard_limit_cents: number;
+                /** @description open reservations */
+                in_flight: number;
+                /**
+                 * @description tenant, group, agent or run
+                 * @enum {string}
+                 */
+                level: "tenant" | "group" | "agent" | "run";
+                /** @description the tenant, group, agent or run id */
+                level_id: string;
+                /** @description when the budget starts afresh next */
+                next_reset_at: string | null;
+                /** @description null: a lifetime budget */
+                period: {
+                    every: string;
+                    timezone: string;
+                } | null;
+                /** @description spent in the current period (lifetime spend with no period), rounded up */
+                period_spent_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                period_spent_microcents: string;
+                period_started_at: string | null;
+                /** @description whole cents, rounded down */
+                remaining_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                remaining_microcents: string;
+                /** @description held by in-flight calls, rounded up */
+                reserved_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                reserved_microcents: string;
+                /** @description lifetime spend, rounded up */
+                spent_cents: number;
+                /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                spent_microcents: string;
+            } | null;
             /** @description metered calls that took a hold */
             call_count: number;
             /** Format: date-time */
@@ -830,6 +1097,43 @@ export interface components {
             next_cursor: string | null;
             runs: {
                 agent_id: string;
+                /** @description the run budget, when budget_cents was given */
+                budget: {
+                    hard_limit_cents: number;
+                    /** @description open reservations */
+                    in_flight: number;
+                    /**
+                     * @description tenant, group, agent or run
+                     * @enum {string}
+                     */
+                    level: "tenant" | "group" | "agent" | "run";
+                    /** @description the tenant, group, agent or run id */
+                    level_id: string;
+                    /** @description when the budget starts afresh next */
+                    next_reset_at: string | null;
+                    /** @description null: a lifetime budget */
+                    period: {
+                        every: string;
+                        timezone: string;
+                    } | null;
+                    /** @description spent in the current period (lifetime spend with no period), rounded up */
+                    period_spent_cents: number;
+                    /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                    period_spent_microcents: string;
+                    period_started_at: string | null;
+                    /** @description whole cents, rounded down */
+                    remaining_cents: number;
+                    /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                    remaining_microcents: string;
+                    /** @description held by in-flight calls, rounded up */
+                    reserved_cents: number;
+                    /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                    reserved_microcents: string;
+                    /** @description lifetime spend, rounded up */
+                    spent_cents: number;
+                    /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+                    spent_microcents: string;
+                } | null;
                 /** @description metered calls that took a hold */
                 call_count: number;
                 /** Format: date-time */
@@ -1886,6 +2190,50 @@ export interface operations {
             };
         };
     };
+    RunsController_ledger: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                agent_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the entries of the run's own budget, newest first (none without one) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPageDto_Output"];
+                };
+            };
+        };
+    };
     ApiKeysController_list: {
         parameters: {
             query?: {
@@ -2422,6 +2770,168 @@ export interface operations {
             };
         };
     };
+    TenantBudgetsController_getOwn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the caller's tenant's budget */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    TenantBudgetsController_setOwn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetBudgetDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description sidecar only: in hosted mode the operator sets a tenant's budget (403) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedLevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    TenantBudgetsController_topupOwn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description sidecar only (403 in hosted mode) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedLevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    TenantBudgetsController_ledgerOwn: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPageDto_Output"];
+                };
+            };
+        };
+    };
     TenantsController_list: {
         parameters: {
             query?: {
@@ -2500,6 +3010,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedTenantDto_Output"];
+                };
+            };
+        };
+    };
+    TenantBudgetsController_getFor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    TenantBudgetsController_setFor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetBudgetDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the tenant's budget (its prepaid credit) after the seed's arithmetic */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedLevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    TenantBudgetsController_topupFor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedLevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    TenantBudgetsController_ledgerFor: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPageDto_Output"];
                 };
             };
         };

@@ -39,6 +39,55 @@ const ATTEMPTS = 3;
  */
 export const MAX_CHOICES = 128;
 
+/**
+ * What a call would hold, before any budget is read: the request's checked cap and choices, the
+ * default and upper caps that apply to it, and its worst case per output token. Shared by the
+ * hold (reserveForCall) and POST /v1/agents/{id}/estimate.
+ */
+export interface HoldPlan {
+  embeddings: boolean;
+  extras: HoldExtras;
+  requested: number | undefined;
+  defaultMaxTokens: number;
+  modelMax: number | undefined;
+}
+
+export function planHold(m: MeteredRequest, card: PriceCard, estimate: InputEstimate, caps: OutputCapSettings): HoldPlan {
+  const { defaultMaxTokens, maxTokens } = capsFor(caps, m);
+  const embeddings = m.operation === 'embeddings';
+  const choices = embeddings ? 1 : requestedChoices(m.provider, m.operation, m.body);
+  if (!(choices <= MAX_CHOICES)) {
+    throw new ApiError('validation_failed', `n / candidateCount must be a whole number from 1 to ${MAX_CHOICES}`);
+  }
+  return {
+    embeddings,
+    extras: { choices, toolCalls: estimate.toolCalls },
+    requested: embeddings ? undefined : requestedOutputCap(m.provider, m.operation, m.body),
+    defaultMaxTokens,
+    modelMax: minDefined(card.maxOutputTokens, maxTokens),
+  };
+}
+
+/**
+ * The output cap for `plan` when the budget affords `affordable` tokens (never more than the
+ * largest budget the ledger keeps affords): the seed's clamp, or a refusal.
+ */
+export function decideCap(m: MeteredRequest, card: PriceCard, estimate: InputEstimate, plan: HoldPlan, affordable: number) {
+  const atMost = affordableOutputTokens(card, estimate.inputTokens, MAX_MICROCENTS, plan.extras);
+  const decision = decideOutputCap({
+    requestedCap: plan.requested,
+    defaultMaxTokens: plan.defaultMaxTokens,
+    modelMaxOutputTokens: plan.modelMax,
+    affordableTokens: Math.min(affordable, atMost),
+    clamp: m.clamp,
+  });
+  if (!decision.ok && decision.reason === 'invalid_requested_cap') {
+    const field = m.operation === 'responses' ? 'max_output_tokens' : 'max_tokens';
+    throw new ApiError('validation_failed', 'the output token cap must be a positive whole number', {}, {}, field === 'max_tokens' ? SEED_DETAIL.maxTokens : SEED_DETAIL.maxOutputTokens);
+  }
+  return decision;
+}
+
 export async function reserveForCall(
   ledger: BudgetLedgerRepository,
   auth: TenantAuth,
@@ -47,37 +96,17 @@ export async function reserveForCall(
   estimate: InputEstimate,
   opts: { requestId: string; caps: OutputCapSettings; ttlSeconds: number; deadlineAt: number },
 ): Promise<Reserved> {
-  const { defaultMaxTokens, maxTokens } = capsFor(opts.caps, m);
-  const modelMax = minDefined(card.maxOutputTokens, maxTokens);
-  const embeddings = m.operation === 'embeddings';
-  const choices = embeddings ? 1 : requestedChoices(m.provider, m.operation, m.body);
-  if (!(choices <= MAX_CHOICES)) {
-    throw new ApiError('validation_failed', `n / candidateCount must be a whole number from 1 to ${MAX_CHOICES}`);
-  }
-  const extras: HoldExtras = { choices, toolCalls: estimate.toolCalls };
-  const requested = embeddings ? undefined : requestedOutputCap(m.provider, m.operation, m.body);
-  // No budget holds more than MAX_MICROCENTS: a cap whose hold would be larger is clamped (or
-  // refused) here, before any SQL, as if the budget were that large.
-  let affordable = embeddings ? 0 : affordableOutputTokens(card, estimate.inputTokens, MAX_MICROCENTS, extras);
+  const plan = planHold(m, card, estimate, opts.caps);
+  const { embeddings, extras, requested, defaultMaxTokens } = plan;
+  const choices = extras.choices ?? 1;
+  let affordable = Number.MAX_SAFE_INTEGER;
   let refusal: Refusal | undefined;
 
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let capTokens = 0;
     if (!embeddings) {
-      const decision = decideOutputCap({
-        requestedCap: requested,
-        defaultMaxTokens,
-        modelMaxOutputTokens: modelMax,
-        affordableTokens: affordable,
-        clamp: m.clamp,
-      });
-      if (!decision.ok) {
-        if (decision.reason === 'invalid_requested_cap') {
-          const field = m.operation === 'responses' ? 'max_output_tokens' : 'max_tokens';
-          throw new ApiError('validation_failed', 'the output token cap must be a positive whole number', {}, {}, field === 'max_tokens' ? SEED_DETAIL.maxTokens : SEED_DETAIL.maxOutputTokens);
-        }
-        throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? defaultMaxTokens), refusal);
-      }
+      const decision = decideCap(m, card, estimate, plan, affordable);
+      if (!decision.ok) throw insufficient(card, estimate, extras, m.clamp ? 1 : (requested ?? defaultMaxTokens), refusal);
       capTokens = decision.capTokens;
     }
     const holdMicrocents = maxBig(worstCaseHoldMicrocents(card, estimate.inputTokens, capTokens, extras), 1n);
@@ -126,7 +155,7 @@ export async function reserveForCall(
  * figures, and the seed's detail, which told apart a prompt that alone does not fit from an
  * answer that cannot get one token.
  */
-function insufficient(card: PriceCard, estimate: InputEstimate, extras: HoldExtras, capTokens: number, refusal?: Refusal): ApiError {
+export function insufficient(card: PriceCard, estimate: InputEstimate, extras: HoldExtras, capTokens: number, refusal?: Refusal): ApiError {
   const required = worstCaseHoldMicrocents(card, estimate.inputTokens, capTokens, extras);
   const remaining = refusal?.remainingMicrocents;
   const inputAlone = worstCaseHoldMicrocents(card, estimate.inputTokens, 0, extras);
@@ -163,7 +192,7 @@ export interface OutputCapSettings {
  * (CAP_DEFAULT_MAX_OUTPUT_TOKENS); OpenAI and xAI chat and Responses an upper cap (the seed's
  * CAP_OPENAI_MAX_COMPLETION_TOKENS / CAP_OPENAI_MAX_OUTPUT_TOKENS), applied like a model's limit.
  */
-function capsFor(caps: OutputCapSettings, m: MeteredRequest): { defaultMaxTokens: number; maxTokens?: number } {
+export function capsFor(caps: OutputCapSettings, m: MeteredRequest): { defaultMaxTokens: number; maxTokens?: number } {
   const openAiFamily = m.provider === 'openai' || m.provider === 'grok';
   if (m.operation === 'responses') {
     return { defaultMaxTokens: caps.defaultMaxOutputTokens, maxTokens: openAiFamily ? caps.openAiMaxOutputTokens : undefined };

@@ -2,10 +2,29 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { agentIdSchema } from '../common/http/ids';
 import { pageQuerySchema } from '../common/http/pagination';
-import { emptyBodySchema, isoDateTime, stringOrNull } from '../common/http/schemas';
+import { isoDateTime, stringOrNull } from '../common/http/schemas';
+import { levelBudgetSchema } from '../budgets/budget.dto';
+import { MAX_CENTS } from '../common/money';
 
-export const createdRunSchema = z
-  .object({ run_id: z.string(), agent_id: agentIdSchema, created_at: isoDateTime });
+/** The seed's `{}`, or a run with a budget of its own (SPEC §10: the run level). */
+export const createRunSchema = z
+  .object({
+    budget_cents: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_CENTS)
+      .optional()
+      .describe("a hard limit for this run alone: its calls hold on it beside the agent's, groups' and tenant's budgets"),
+  })
+  .strict();
+
+export const createdRunSchema = z.object({
+  run_id: z.string(),
+  agent_id: agentIdSchema,
+  created_at: isoDateTime,
+  budget: levelBudgetSchema.nullable().describe('the run budget, when budget_cents was given'),
+});
 
 export const runSchema = createdRunSchema
   .extend({
@@ -18,7 +37,7 @@ export const runSchema = createdRunSchema
 
 export const runListSchema = z.object({ runs: z.array(runSchema), next_cursor: stringOrNull });
 
-export class CreateRunDto extends createZodDto(emptyBodySchema) {}
+export class CreateRunDto extends createZodDto(createRunSchema) {}
 export class CreatedRunDto extends createZodDto(createdRunSchema) {}
 export class RunDto extends createZodDto(runSchema) {}
 export class RunListDto extends createZodDto(runListSchema) {}

@@ -3,6 +3,7 @@ import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { TenantAuth } from '../auth/auth-context';
 import { CurrentAuth } from '../auth/auth.decorators';
+import { LedgerPageDto, LedgerQueryDto } from '../budgets/budget.dto';
 import { CreatedRunDto, CreateRunDto, RunDto, RunListDto, RunListQueryDto } from './run.dto';
 import { RunsService } from './runs.service';
 
@@ -14,8 +15,8 @@ export class RunsController {
 
   @Post()
   @ZodResponse({ status: 201, type: CreatedRunDto, description: 'the new run, persisted' })
-  create(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Body() _body: CreateRunDto) {
-    return this.runs.create(auth, agentId);
+  create(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Body() body: CreateRunDto) {
+    return this.runs.create(auth, agentId, body);
   }
 
   @Get()
@@ -28,5 +29,11 @@ export class RunsController {
   @ZodResponse({ status: 200, type: RunDto })
   get(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Param('run_id') runId: string) {
     return this.runs.get(auth, agentId, runId);
+  }
+
+  @Get(':run_id/ledger')
+  @ZodResponse({ status: 200, type: LedgerPageDto, description: "the entries of the run's own budget, newest first (none without one)" })
+  ledger(@CurrentAuth() auth: TenantAuth, @Param('agent_id') agentId: string, @Param('run_id') runId: string, @Query() query: LedgerQueryDto) {
+    return this.runs.ledger(auth, agentId, runId, query);
   }
 }

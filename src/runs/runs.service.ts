@@ -1,4 +1,5 @@
-// Runs group an agent's calls (the seed's `POST …/runs`); their figures come from the holds.
+// Runs group an agent's calls (the seed's `POST …/runs`); their figures come from the holds. A
+// run may have a budget of its own (SPEC §10), the innermost level of its calls' path.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
@@ -10,7 +11,11 @@ import { RUN_ID_RE } from '../common/http/ids';
 import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { microcentsToCentsCeil } from '../common/money';
 import { PG_POOL } from '../database/prisma.service';
-import { CreatedRunDto, RunDto, RunListDto, RunListQueryDto } from './run.dto';
+import { BudgetAccountsRepository, BudgetRow } from '../budgets/budget-accounts.repository';
+import { LedgerPageDto, LedgerQueryDto } from '../budgets/budget.dto';
+import { BudgetsService, toLevelBudgetResponse } from '../budgets/budgets.service';
+import { LevelRef, ownerIdOf } from '../budgets/levels';
+import { CreatedRunDto, CreateRunDto, RunDto, RunListDto, RunListQueryDto } from './run.dto';
 
 const cursorShape = z.tuple([cursorTimestamp, z.string().regex(RUN_ID_RE)]);
 
@@ -32,7 +37,7 @@ interface RunRow {
   spent: string;
 }
 
-function toRun(r: RunRow): RunDto {
+function toRun(r: RunRow, budget: BudgetRow | undefined): RunDto {
   const spent = BigInt(r.spent);
   return {
     run_id: r.id,
@@ -43,6 +48,7 @@ function toRun(r: RunRow): RunDto {
     in_flight: r.in_flight,
     spent_cents: microcentsToCentsCeil(spent),
     spent_microcents: spent.toString(),
+    budget: budget ? toLevelBudgetResponse(budget) : null,
   };
 }
 
@@ -50,17 +56,35 @@ function toRun(r: RunRow): RunDto {
 export class RunsService {
   constructor(
     private readonly agents: AgentsService,
+    private readonly budgets: BudgetsService,
+    private readonly accounts: BudgetAccountsRepository,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
-  async create(auth: TenantAuth, agentId: string): Promise<CreatedRunDto> {
+  /** A run (the seed's `{}`), with a budget of its own when `budget_cents` is given. */
+  async create(auth: TenantAuth, agentId: string, body: CreateRunDto): Promise<CreatedRunDto> {
     await this.agents.require(auth, agentId);
     const runId = randomUUID();
     const { rows } = await this.pool.query(
       'INSERT INTO runs (agent_id, id, tenant_id) VALUES ($1, $2, $3::uuid) RETURNING created_at',
       [agentId, runId, auth.tenantId],
     );
-    return { run_id: runId, agent_id: agentId, created_at: rows[0].created_at.toISOString() };
+    const run: CreatedRunDto = { run_id: runId, agent_id: agentId, created_at: rows[0].created_at.toISOString(), budget: null };
+    if (body.budget_cents === undefined) return run;
+    const ref: LevelRef = { level: 'run', agentId, runId };
+    await this.budgets.setLevel(auth, ref, { hard_limit_cents: body.budget_cents });
+    return { ...run, budget: toLevelBudgetResponse(await this.budgets.read(auth, ref)) };
+  }
+
+  /** The run's own budget's entries (empty when it has none). */
+  async ledger(auth: TenantAuth, agentId: string, runId: string, query: LedgerQueryDto): Promise<LedgerPageDto> {
+    await this.get(auth, agentId, runId);
+    return this.budgets.ledger(auth, { level: 'run', agentId, runId }, query);
+  }
+
+  private async budgetsOf(auth: TenantAuth, agentId: string, runIds: string[]): Promise<Map<string, BudgetRow>> {
+    const rows = await this.accounts.getMany(auth.tenantId, 'run', runIds.map((runId) => ownerIdOf({ level: 'run', agentId, runId })));
+    return new Map(rows.map((b) => [b.levelId, b]));
   }
 
   async list(auth: TenantAuth, agentId: string, query: RunListQueryDto): Promise<RunListDto> {
@@ -77,7 +101,8 @@ export class RunsService {
       values,
     );
     const { items, next_cursor } = page(rows, query.limit, (r) => encodeCursor([r.created_at.toISOString(), r.id]));
-    return { runs: items.map(toRun), next_cursor };
+    const budgets = await this.budgetsOf(auth, agentId, items.map((r) => r.id));
+    return { runs: items.map((r) => toRun(r, budgets.get(r.id))), next_cursor };
   }
 
   async get(auth: TenantAuth, agentId: string, runId: string): Promise<RunDto> {
@@ -86,6 +111,6 @@ export class RunsService {
       ? await this.pool.query<RunRow>(`${RUNS_SQL} AND r.id = $3 GROUP BY r.tenant_id, r.agent_id, r.id`, [agentId, auth.tenantId, runId])
       : { rows: [] as RunRow[] };
     if (rows.length === 0) throw new ApiError('run_not_found', `run ${runId} not found for agent ${agentId}`);
-    return toRun(rows[0]);
+    return toRun(rows[0], (await this.budgetsOf(auth, agentId, [runId])).get(runId));
   }
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { insertApiKey } from '../api-keys/api-keys.service';
 import { LOCAL_TENANT_ID, LOCAL_TENANT_NAME } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
+import { isUuid } from '../common/http/ids';
 import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
@@ -31,6 +32,13 @@ export class TenantsService implements OnApplicationBootstrap {
       create: { id: LOCAL_TENANT_ID, name: LOCAL_TENANT_NAME },
       update: {},
     });
+  }
+
+  /** A tenant that exists (hosted: the operator's; sidecar: `local`), or 404. */
+  async require(tenantId: string): Promise<TenantDto> {
+    const tenant = isUuid(tenantId) ? await this.prisma.tenant.findUnique({ where: { id: tenantId } }) : null;
+    if (!tenant) throw new ApiError('tenant_not_found', `tenant ${tenantId} not found`);
+    return toTenant(tenant);
   }
 
   async create(body: CreateTenantDto): Promise<CreatedTenantDto> {

@@ -16,7 +16,7 @@ describe('runs', () => {
     const { body: agent } = await t.http.post('/v1/agents', {});
     const run = await t.http.post(`/v1/agents/${agent.agent_id}/runs`, {});
     expect(run.status).toBe(201);
-    expect(run.body).toEqual({ run_id: expect.any(String), agent_id: agent.agent_id, created_at: expect.any(String) });
+    expect(run.body).toEqual({ run_id: expect.any(String), agent_id: agent.agent_id, created_at: expect.any(String), budget: null });
     expect((await t.http.request('POST', `/v1/agents/${agent.agent_id}/runs`)).status).toBe(201);
     const got = await t.http.get(`/v1/agents/${agent.agent_id}/runs/${run.body.run_id}`);
     expect(got.body).toEqual({ ...run.body, status: 'idle', call_count: 0, in_flight: 0, spent_cents: 0, spent_microcents: '0' });

@@ -94,20 +94,32 @@ CREATE FUNCTION "sg_period_seconds"(every TEXT) RETURNS BIGINT LANGUAGE sql IMMU
   END
 $$;
 
+-- A local time as an instant: the earlier one where the clocks went back over it (a local midnight
+-- can happen twice, as in Havana, which moves its clocks at midnight), the first instant after
+-- the gap where they went forward over it. PostgreSQL alone picks the later one of the two.
+CREATE FUNCTION "sg_local_instant"(local_time TIMESTAMP, tz TEXT) RETURNS TIMESTAMPTZ LANGUAGE sql STABLE STRICT AS $$
+  SELECT CASE
+    WHEN ((x - interval '1 hour') AT TIME ZONE tz) = local_time THEN x - interval '1 hour'
+    WHEN ((x - interval '30 minutes') AT TIME ZONE tz) = local_time THEN x - interval '30 minutes'
+    ELSE x
+  END
+  FROM (SELECT local_time AT TIME ZONE tz AS x) AS later
+$$;
+
 CREATE FUNCTION "sg_period_start"(every TEXT, tz TEXT, t TIMESTAMPTZ) RETURNS TIMESTAMPTZ LANGUAGE sql STABLE STRICT AS $$
   SELECT CASE every
-    WHEN '1d'  THEN date_trunc('day',   t AT TIME ZONE tz) AT TIME ZONE tz
-    WHEN '1w'  THEN date_trunc('week',  t AT TIME ZONE tz) AT TIME ZONE tz
-    WHEN '1mo' THEN date_trunc('month', t AT TIME ZONE tz) AT TIME ZONE tz
+    WHEN '1d'  THEN sg_local_instant(date_trunc('day',   t AT TIME ZONE tz), tz)
+    WHEN '1w'  THEN sg_local_instant(date_trunc('week',  t AT TIME ZONE tz), tz)
+    WHEN '1mo' THEN sg_local_instant(date_trunc('month', t AT TIME ZONE tz), tz)
     ELSE to_timestamp((floor(extract(epoch FROM t) / sg_period_seconds(every)) * sg_period_seconds(every))::double precision)
   END
 $$;
 
 CREATE FUNCTION "sg_period_end"(every TEXT, tz TEXT, t TIMESTAMPTZ) RETURNS TIMESTAMPTZ LANGUAGE sql STABLE STRICT AS $$
   SELECT CASE every
-    WHEN '1d'  THEN (date_trunc('day',   t AT TIME ZONE tz) + interval '1 day')   AT TIME ZONE tz
-    WHEN '1w'  THEN (date_trunc('week',  t AT TIME ZONE tz) + interval '7 days')  AT TIME ZONE tz
-    WHEN '1mo' THEN (date_trunc('month', t AT TIME ZONE tz) + interval '1 month') AT TIME ZONE tz
+    WHEN '1d'  THEN sg_local_instant(date_trunc('day',   t AT TIME ZONE tz) + interval '1 day', tz)
+    WHEN '1w'  THEN sg_local_instant(date_trunc('week',  t AT TIME ZONE tz) + interval '7 days', tz)
+    WHEN '1mo' THEN sg_local_instant(date_trunc('month', t AT TIME ZONE tz) + interval '1 month', tz)
     ELSE to_timestamp(((floor(extract(epoch FROM t) / sg_period_seconds(every)) + 1) * sg_period_seconds(every))::double precision)
   END
 $$;
