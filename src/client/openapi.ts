@@ -313,6 +313,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_list"];
+        put?: never;
+        post: operations["GroupsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_get"];
+        put?: never;
+        post?: never;
+        delete: operations["GroupsController_remove"];
+        options?: never;
+        head?: never;
+        patch: operations["GroupsController_update"];
+        trace?: never;
+    };
+    "/v1/groups/{group_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_getBudget"];
+        put?: never;
+        post: operations["GroupsController_setBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}/budget/topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["GroupsController_topupBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/imports/seed-sqlite": {
         parameters: {
             query?: never;
@@ -463,6 +543,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             deleted_at: string | null;
+            /** @description the group the agent is in, if any */
+            group_id: string | null;
             name: string | null;
         };
         AgentListDto_Output: {
@@ -476,6 +558,8 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 deleted_at: string | null;
+                /** @description the group the agent is in, if any */
+                group_id: string | null;
                 name: string | null;
             }[];
             next_cursor: string | null;
@@ -564,6 +648,8 @@ export interface components {
              * @enum {string}
              */
             concurrency?: "exclusive" | "parallel";
+            /** @description the group whose budgets the agent's future calls also hold on (SPEC §10); null: none */
+            group_id?: string | null;
             name?: string | null;
         };
         CreateApiKeyDto: {
@@ -614,6 +700,12 @@ export interface components {
             name: string;
             /** Format: uuid */
             tenant_id: string;
+        };
+        CreateGroupDto: {
+            /** @description a name to tell groups apart (a team, project or customer) */
+            name: string;
+            /** @description the group this one sits in (default: none); the chain may be at most 8 groups deep */
+            parent_group_id?: string | null;
         };
         CreateRunDto: Record<string, never>;
         CreateTenantDto: {
@@ -667,6 +759,48 @@ export interface components {
             /** @description exact integer microcents (1 cent = 1,000,000), as a string */
             spent_microcents: string;
         };
+        CreditedGroupBudgetDto_Output: {
+            /** @description the change in remaining, rounded toward zero; below requested_cents when the hard limit (a ceiling on remaining + reserved) stopped it */
+            applied_cents: number;
+            /** @description the exact change in remaining */
+            applied_microcents: string;
+            hard_limit_cents: number;
+            /** @description open reservations */
+            in_flight: number;
+            /**
+             * @description tenant, group, agent or run
+             * @enum {string}
+             */
+            level: "tenant" | "group" | "agent" | "run";
+            /** @description the tenant, group, agent or run id */
+            level_id: string;
+            /** @description when the budget starts afresh next */
+            next_reset_at: string | null;
+            /** @description null: a lifetime budget */
+            period: {
+                every: string;
+                timezone: string;
+            } | null;
+            /** @description spent in the current period (lifetime spend with no period), rounded up */
+            period_spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            period_spent_microcents: string;
+            period_started_at: string | null;
+            /** @description whole cents, rounded down */
+            remaining_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            remaining_microcents: string;
+            /** @description what the request asked to add to remaining (seed arithmetic: the first set asks for topup_cents, or the limit) */
+            requested_cents: number;
+            /** @description held by in-flight calls, rounded up */
+            reserved_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            reserved_microcents: string;
+            /** @description lifetime spend, rounded up */
+            spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            spent_microcents: string;
+        };
         /** @description An error; extra top-level fields help, e.g. required_cents on a 402 */
         Error: {
             /** @description the message (the seed's clients read this) */
@@ -682,6 +816,69 @@ export interface components {
             request_id?: string;
         } & {
             [key: string]: unknown;
+        };
+        GroupBudgetDto_Output: {
+            hard_limit_cents: number;
+            /** @description open reservations */
+            in_flight: number;
+            /**
+             * @description tenant, group, agent or run
+             * @enum {string}
+             */
+            level: "tenant" | "group" | "agent" | "run";
+            /** @description the tenant, group, agent or run id */
+            level_id: string;
+            /** @description when the budget starts afresh next */
+            next_reset_at: string | null;
+            /** @description null: a lifetime budget */
+            period: {
+                every: string;
+                timezone: string;
+            } | null;
+            /** @description spent in the current period (lifetime spend with no period), rounded up */
+            period_spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            period_spent_microcents: string;
+            period_started_at: string | null;
+            /** @description whole cents, rounded down */
+            remaining_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            remaining_microcents: string;
+            /** @description held by in-flight calls, rounded up */
+            reserved_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            reserved_microcents: string;
+            /** @description lifetime spend, rounded up */
+            spent_cents: number;
+            /** @description exact integer microcents (1 cent = 1,000,000), as a string */
+            spent_microcents: string;
+        };
+        GroupDeletedDto_Output: {
+            /** @constant */
+            deleted: true;
+            /** Format: uuid */
+            group_id: string;
+        };
+        GroupDto_Output: {
+            /** Format: date-time */
+            created_at: string;
+            deleted_at: string | null;
+            /** Format: uuid */
+            group_id: string;
+            name: string;
+            parent_group_id: string | null;
+        };
+        GroupListDto_Output: {
+            groups: {
+                /** Format: date-time */
+                created_at: string;
+                deleted_at: string | null;
+                /** Format: uuid */
+                group_id: string;
+                name: string;
+                parent_group_id: string | null;
+            }[];
+            next_cursor: string | null;
         };
         LedgerEntry_Output: {
             /** @description the agent whose call caused the entry (none for credits to a tenant or group) */
@@ -783,6 +980,8 @@ export interface components {
              * @enum {string}
              */
             concurrency?: "exclusive" | "parallel";
+            /** @description the group whose budgets the agent's future calls also hold on (SPEC §10); null: none */
+            group_id?: string | null;
             name?: string | null;
         };
         PutProviderKeyDto: {
@@ -941,7 +1140,14 @@ export interface components {
              * @enum {string}
              */
             concurrency?: "exclusive" | "parallel";
+            /** @description the group whose budgets the agent's future calls also hold on (SPEC §10); null: none */
+            group_id?: string | null;
             name?: string | null;
+        };
+        UpdateGroupDto: {
+            name?: string;
+            /** @description move the group (with its subgroups) under another group; null: to the top level */
+            parent_group_id?: string | null;
         };
     };
     responses: never;
@@ -2110,6 +2316,384 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    GroupsController_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /** @description include deleted groups (default false) */
+                include_deleted?: "true" | "false";
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupListDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateGroupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the new group */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group; a deleted one too, with deleted_at */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description deleted (409 while it has members); its budget and ledger stay readable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDeletedDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGroupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group, renamed or moved (with its subgroups) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_getBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_setBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetBudgetDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group's budget after the seed's arithmetic, with what was asked and applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedGroupBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_topupBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the budget after the top-up: remaining + reserved never exceeds the hard limit, so applied_cents may be less than requested */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedGroupBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_ledger: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group budget's entries, newest first; agent_id names the agent whose call caused each */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPageDto_Output"];
                 };
             };
         };

@@ -23,6 +23,9 @@ export const ERROR_CODES = {
   invalid_cursor: def(400, 'invalid_request_error'),
   missing_agent_header: def(400, 'invalid_request_error', SEED_DETAIL.missingAgentHeader),
   unknown_model: def(400, 'invalid_request_error'),
+  // A group move or parent that would make the group its own ancestor, or a chain past 8 groups.
+  group_cycle: def(400, 'invalid_request_error'),
+  group_too_deep: def(400, 'invalid_request_error'),
   // Refused by Node's HTTP parser, before any route (src/common/http/client-error-handler.ts).
   invalid_header: def(400, 'invalid_request_error'),
   invalid_framing: def(400, 'invalid_request_error'),
@@ -37,11 +40,13 @@ export const ERROR_CODES = {
   agent_not_found: def(404, 'not_found_error', SEED_DETAIL.agentNotFound),
   budget_not_found: def(404, 'not_found_error', SEED_DETAIL.budgetNotFound),
   run_not_found: def(404, 'not_found_error'),
+  group_not_found: def(404, 'not_found_error'),
   api_key_not_found: def(404, 'not_found_error'),
   provider_key_not_found: def(404, 'not_found_error'),
   not_in_sidecar_mode: def(404, 'not_found_error'),
   agent_locked: def(409, 'conflict_error', SEED_DETAIL.agentLocked),
   agent_exists: def(409, 'conflict_error'),
+  group_not_empty: def(409, 'conflict_error'),
   request_timeout: def(408, 'invalid_request_error'),
   idempotency_in_progress: def(409, 'conflict_error'),
   payload_too_large: def(413, 'invalid_request_error'),
