@@ -98,6 +98,24 @@ describe('a call of an agent in a nested group', () => {
   });
 });
 
+describe('a chain of 8 groups, the deepest allowed', () => {
+  it('holds on every group of the chain, and the outermost one can refuse', async () => {
+    const chain: string[] = [];
+    for (let depth = 1; depth <= 8; depth++) chain.push(await group(`depth-${depth}`, 1_000, chain.at(-1)));
+    const agent = await agentIn(chain[7]);
+    const ok = await s.http.post('/v1/chat/completions', chat(), as(agent));
+    expect(ok.status).toBe(200);
+    const { rows } = await s.t.pool.query('SELECT cardinality(budget_ids) AS n FROM reservations WHERE agent_id = $1', [agent]);
+    expect(rows).toEqual([{ n: 8 }]);
+    for (const id of chain) expect(BigInt((await s.http.get(`/v1/groups/${id}/budget`)).body.spent_microcents)).toBeGreaterThan(0n);
+
+    await s.http.post(`/v1/groups/${chain[0]}/budget`, { hard_limit_cents: 1 });
+    const refused = await s.http.post('/v1/chat/completions', chat({ model: 'gpt-5.2', max_tokens: 100_000 }), as(agent, { 'x-cynsta-clamp': 'off' }));
+    expect(refused.status).toBe(402);
+    expect(refused.body).toMatchObject({ level: 'group', level_id: chain[0] });
+  });
+});
+
 describe('moving an agent to another group', () => {
   it('moves its future spending only: what it spent stays where it was spent', async () => {
     const a = await group('before-move', 1_000);
