@@ -10,6 +10,7 @@ import { IdempotencyInterceptor } from './common/idempotency/idempotency.interce
 import { ConfigModule } from './config/config.module';
 import { AppConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
+import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { LocksModule } from './locks/locks.module';
@@ -37,6 +38,7 @@ export class AppModule {
         HealthModule,
         AgentsModule,
         BudgetsModule,
+        GroupsModule,
         RunsModule,
         ApiKeysModule,
         TenantsModule,

@@ -18,9 +18,16 @@ const seedName = (typeMessage: string) =>
     .max(200)
     .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
 
+const groupIdField = z
+  .uuid()
+  .nullable()
+  .optional()
+  .describe("the group whose budgets the agent's future calls also hold on (SPEC §10); null: none");
+
 const agentFields = {
   name: seedName(SEED_DETAIL.nameString).nullable().optional(),
   concurrency: concurrencySchema.optional(),
+  group_id: groupIdField,
 };
 
 export const createAgentSchema = z
@@ -34,15 +41,16 @@ export const createAgentSchema = z
 export const putAgentSchema = z.object(agentFields).strict();
 
 export const updateAgentSchema = z
-  .object({ name: seedName(SEED_DETAIL.nameRequired).nullable().optional(), concurrency: concurrencySchema.optional() })
+  .object({ name: seedName(SEED_DETAIL.nameRequired).nullable().optional(), concurrency: concurrencySchema.optional(), group_id: groupIdField })
   .strict()
-  .refine((b) => b.name !== undefined || b.concurrency !== undefined, { message: SEED_DETAIL.nameRequired });
+  .refine((b) => b.name !== undefined || b.concurrency !== undefined || b.group_id !== undefined, { message: SEED_DETAIL.nameRequired });
 
 export const agentSchema = z
   .object({
     agent_id: agentIdSchema,
     name: stringOrNull,
     concurrency: concurrencySchema,
+    group_id: z.uuid().nullable().describe('the group the agent is in, if any'),
     created_at: isoDateTime,
     deleted_at: isoDateTime.nullable(),
   });

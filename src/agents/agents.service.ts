@@ -1,6 +1,9 @@
-// Agent CRUD. An agent belongs to one tenant; another tenant's agent is "not found".
+// Agent CRUD. An agent belongs to one tenant; another tenant's agent is "not found". An agent may
+// sit in one of the tenant's live groups (SPEC §10): its calls then hold on the group chain's
+// budgets too, read afresh at each hold, so moving an agent moves its future spending only.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
 import { z } from 'zod';
 import { TenantAuth } from '../auth/auth-context';
 import { ApiError } from '../common/errors/api-error';
@@ -8,8 +11,9 @@ import { AGENT_ID_RE, agentIdSchema } from '../common/http/ids';
 import { cursorTimestamp, decodeCursor, encodeCursor, page } from '../common/http/pagination';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
-import { PrismaService } from '../database/prisma.service';
+import { PG_POOL, PrismaService } from '../database/prisma.service';
 import { Agent, Prisma } from '../generated/prisma/client';
+import { inTransaction, lockLiveGroup } from '../groups/group-locks';
 import { AgentDto, AgentListDto, CreateAgentDto, ListAgentsQueryDto, PutAgentDto, UpdateAgentDto } from './agent.dto';
 
 const cursorShape = z.tuple([cursorTimestamp, agentIdSchema]);
@@ -21,6 +25,7 @@ export function toAgentResponse(agent: Agent): AgentDto {
     agent_id: agent.id,
     name: agent.name,
     concurrency: agent.concurrency as AgentDto['concurrency'],
+    group_id: agent.groupId,
     created_at: agent.createdAt.toISOString(),
     deleted_at: agent.deletedAt ? agent.deletedAt.toISOString() : null,
   };
@@ -44,6 +49,7 @@ export class AgentsService {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   /** The concurrency mode of a live agent, read from the database (one read at a time per agent); 404 otherwise. */
@@ -77,9 +83,11 @@ export class AgentsService {
   async create(auth: TenantAuth, body: CreateAgentDto): Promise<AgentDto> {
     const id = body.agent_id ?? randomUUID();
     try {
-      const agent = await this.prisma.agent.create({
-        data: { id, tenantId: auth.tenantId, name: body.name ?? null, concurrency: body.concurrency ?? 'exclusive' },
-      });
+      const agent = await this.inGroup(auth, body.group_id, (groupId) =>
+        this.prisma.agent.create({
+          data: { id, tenantId: auth.tenantId, name: body.name ?? null, concurrency: body.concurrency ?? 'exclusive', groupId },
+        }),
+      );
       this.noteConcurrency(auth, agent.id, agent.concurrency as Concurrency);
       return toAgentResponse(agent);
     } catch (err) {
@@ -96,7 +104,9 @@ export class AgentsService {
     const existing = await this.prisma.agent.findFirst({ where: { id: agentId, tenantId: auth.tenantId } });
     if (existing?.deletedAt) throw new ApiError('agent_not_found', `agent ${agentId} was deleted; its id stays with its ledger`);
     if (existing) {
-      if (body.name === undefined && body.concurrency === undefined) return { created: false, agent: toAgentResponse(existing) };
+      if (body.name === undefined && body.concurrency === undefined && body.group_id === undefined) {
+        return { created: false, agent: toAgentResponse(existing) };
+      }
       return { created: false, agent: await this.update(auth, agentId, body) };
     }
     const { created, agent } = await this.ensure(auth, agentId, body);
@@ -109,10 +119,12 @@ export class AgentsService {
    */
   async ensure(auth: TenantAuth, agentId: string, fields: PutAgentDto = {}): Promise<{ created: boolean; agent: Agent }> {
     if (!AGENT_ID_RE.test(agentId)) throw new ApiError('agent_not_found', `agent ${agentId} not found`);
-    const inserted = await this.prisma.agent.createMany({
-      data: [{ id: agentId, tenantId: auth.tenantId, name: fields.name ?? null, concurrency: fields.concurrency ?? 'exclusive' }],
-      skipDuplicates: true,
-    });
+    const inserted = await this.inGroup(auth, fields.group_id, (groupId) =>
+      this.prisma.agent.createMany({
+        data: [{ id: agentId, tenantId: auth.tenantId, name: fields.name ?? null, concurrency: fields.concurrency ?? 'exclusive', groupId }],
+        skipDuplicates: true,
+      }),
+    );
     const agent = await this.require(auth, agentId);
     this.noteConcurrency(auth, agentId, agent.concurrency as Concurrency);
     return { created: inserted.count === 1, agent };
@@ -161,10 +173,16 @@ export class AgentsService {
 
   async update(auth: TenantAuth, agentId: string, body: UpdateAgentDto): Promise<AgentDto> {
     await this.require(auth, agentId);
-    const agent = await this.prisma.agent.update({
-      where: { tenantId_id: { tenantId: auth.tenantId, id: agentId } },
-      data: { ...(body.name !== undefined ? { name: body.name } : {}), ...(body.concurrency ? { concurrency: body.concurrency } : {}) },
-    });
+    const agent = await this.inGroup(auth, body.group_id ?? undefined, (groupId) =>
+      this.prisma.agent.update({
+        where: { tenantId_id: { tenantId: auth.tenantId, id: agentId } },
+        data: {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.concurrency ? { concurrency: body.concurrency } : {}),
+          ...(body.group_id !== undefined ? { groupId } : {}),
+        },
+      }),
+    );
     this.noteConcurrency(auth, agentId, agent.concurrency as Concurrency);
     return toAgentResponse(agent);
   }
@@ -174,6 +192,20 @@ export class AgentsService {
     await this.require(auth, agentId);
     await this.prisma.agent.updateMany({ where: { tenantId: auth.tenantId, id: agentId, deletedAt: null }, data: { deletedAt: new Date() } });
     return { agent_id: agentId, deleted: true };
+  }
+
+  /**
+   * Runs `write` with the agent's group: `groupId` checked to be a live group of the caller's and
+   * kept from being deleted until the write commits (404 group_not_found otherwise, nothing
+   * written), or null when none is named.
+   */
+  private inGroup<T>(auth: TenantAuth, groupId: string | null | undefined, write: (groupId: string | null) => Promise<T>): Promise<T> {
+    if (!groupId) return write(null);
+    return inTransaction(this.pool, async () => {
+      const live = await lockLiveGroup(this.pool, auth.tenantId, groupId);
+      if (!live) throw new ApiError('group_not_found', `group ${groupId} not found (or deleted)`);
+      return write(live);
+    });
   }
 
   /** The caller's agent, or 404 for an unknown id, another tenant's agent, or (unless allowed) a deleted one. */

@@ -1,5 +1,6 @@
 // `spendguard agent create | list | get | rename | delete`: the seed's agent commands, with its
-// output (`agent_id=<id>`, `agent_id=… name=… created_at=…`, `(no agents)`, `deleted agent_id=…`).
+// output (`agent_id=<id>`, `agent_id=… name=… created_at=…`, `(no agents)`, `deleted agent_id=…`),
+// and ours: `agent move`, and `--group` to put an agent in a group (SPEC §10).
 import { Agent, unwrap } from '../client/spendguard-client';
 import { UsageError } from './cli-io';
 import { Command, Group, Invocation, OptionDef, stringOption } from './command';
@@ -14,12 +15,25 @@ const CONCURRENCY: OptionDef = {
   description: 'exclusive (one call in flight, the seed model) or parallel (reservations alone hold the cap)',
 };
 
-/** The seed's agent line: `agent_id=<id>`, then ` name=…` and ` created_at=…` when set. */
+/** The seed's agent line: `agent_id=<id>`, then ` name=…` and ` created_at=…` when set; ours, ` group_id=…` after them. */
 export function agentLine(agent: Partial<Agent>, fallbackId = ''): string {
   let line = `agent_id=${agent.agent_id ?? fallbackId}`;
   if (agent.name) line += ` name=${agent.name}`;
   if (agent.created_at) line += ` created_at=${agent.created_at}`;
+  if (agent.group_id) line += ` group_id=${agent.group_id}`;
   return line;
+}
+
+const GROUP_OPTIONS: Record<string, OptionDef> = {
+  group: { type: 'string', value: 'ID', description: "the group_id of the group to put the agent in (its calls then hold on the group's budgets too)" },
+  'no-group': { type: 'boolean', description: 'take the agent out of its group' },
+};
+
+/** `--group ID` → that group, `--no-group` → null, neither → undefined (unchanged). */
+function groupChange(inv: Invocation): string | null | undefined {
+  const group = stringOption(inv.values, 'group');
+  if (group !== undefined && inv.values['no-group']) throw new UsageError('give --group ID or --no-group, not both', inv.help);
+  return inv.values['no-group'] ? null : group;
 }
 
 function concurrency(inv: Invocation): 'exclusive' | 'parallel' | undefined {
@@ -33,14 +47,25 @@ const agentId = (inv: Invocation) => stringOption(inv.values, 'agent')!;
 const create: Command = {
   name: 'agent create',
   summary: 'Create an agent: one isolated budget domain. Prints agent_id=<id>.',
-  options: { name: { type: 'string', value: 'NAME', description: 'a name to tell agents apart' }, concurrency: CONCURRENCY },
+  options: {
+    name: { type: 'string', value: 'NAME', description: 'a name to tell agents apart' },
+    concurrency: CONCURRENCY,
+    group: GROUP_OPTIONS.group,
+  },
   api: true,
-  examples: ['spendguard agent create --name "my-agent"', 'AGENT=$(spendguard agent create --name ci | sed -n "s/^agent_id=//p")'],
+  examples: [
+    'spendguard agent create --name "my-agent"',
+    'AGENT=$(spendguard agent create --name ci | sed -n "s/^agent_id=//p")',
+    'spendguard agent create --name "eval-bot" --group "$TEAM"',
+  ],
   async run(inv) {
     const { client } = connect(inv);
     const name = stringOption(inv.values, 'name');
     const mode = concurrency(inv);
-    const agent = await unwrap(client.POST('/v1/agents', { body: { ...(name ? { name } : {}), ...(mode ? { concurrency: mode } : {}) } }));
+    const group = stringOption(inv.values, 'group');
+    const agent = await unwrap(
+      client.POST('/v1/agents', { body: { ...(name ? { name } : {}), ...(mode ? { concurrency: mode } : {}), ...(group ? { group_id: group } : {}) } }),
+    );
     if (inv.values.json) printJson(inv.io, agent);
     else inv.io.out(`agent_id=${agent.agent_id}`);
     return 0;
@@ -83,19 +108,43 @@ const get: Command = {
 
 const rename: Command = {
   name: 'agent rename',
-  summary: 'Rename an agent (or change its concurrency with --concurrency).',
-  options: { agent: AGENT, name: { type: 'string', value: 'NAME', description: 'the new name', required: true }, concurrency: CONCURRENCY },
+  summary: 'Rename an agent (and change its concurrency or group with --concurrency, --group, --no-group).',
+  options: {
+    agent: AGENT,
+    name: { type: 'string', value: 'NAME', description: 'the new name', required: true },
+    concurrency: CONCURRENCY,
+    ...GROUP_OPTIONS,
+  },
   api: true,
-  examples: ['spendguard agent rename --agent "$AGENT" --name "nightly-evals"'],
+  examples: ['spendguard agent rename --agent "$AGENT" --name "nightly-evals"', 'spendguard agent rename --agent "$AGENT" --name "evals" --group "$TEAM"'],
   async run(inv) {
     const { client } = connect(inv);
     const mode = concurrency(inv);
+    const group = groupChange(inv);
     const agent = await unwrap(
       client.PATCH('/v1/agents/{agent_id}', {
         params: { path: { agent_id: agentId(inv) } },
-        body: { name: stringOption(inv.values, 'name'), ...(mode ? { concurrency: mode } : {}) },
+        body: { name: stringOption(inv.values, 'name'), ...(mode ? { concurrency: mode } : {}), ...(group !== undefined ? { group_id: group } : {}) },
       }),
     );
+    if (inv.values.json) printJson(inv.io, agent);
+    else inv.io.out(agentLine(agent, agentId(inv)));
+    return 0;
+  },
+};
+
+const move: Command = {
+  name: 'agent move',
+  summary: 'Put an agent in a group (--group) or take it out of its group (--no-group); its future calls hold on that group chain.',
+  details: 'What the agent already spent stays where it was spent; calls in flight settle on the budgets they were held on.',
+  options: { agent: AGENT, ...GROUP_OPTIONS },
+  api: true,
+  examples: ['spendguard agent move --agent "$AGENT" --group "$TEAM"', 'spendguard agent move --agent "$AGENT" --no-group'],
+  async run(inv) {
+    const group = groupChange(inv);
+    if (group === undefined) throw new UsageError('give one of --group ID or --no-group', inv.help);
+    const { client } = connect(inv);
+    const agent = await unwrap(client.PATCH('/v1/agents/{agent_id}', { params: { path: { agent_id: agentId(inv) } }, body: { group_id: group } }));
     if (inv.values.json) printJson(inv.io, agent);
     else inv.io.out(agentLine(agent, agentId(inv)));
     return 0;
@@ -121,5 +170,5 @@ const remove: Command = {
 export const AGENT_GROUP: Group = {
   name: 'agent',
   summary: 'Agents: each has its own hard budget, runs and ledger.',
-  commands: [create, list, get, rename, remove],
+  commands: [create, list, get, rename, move, remove],
 };

@@ -41,6 +41,13 @@ export interface Group {
   name: string;
   summary: string;
   commands: Command[];
+  /** Groups one word further in (`group budget` in `group`): their commands are listed here too. */
+  groups?: Group[];
+}
+
+/** Every command of a group, its subgroups' included. */
+function allCommands(group: Group): Command[] {
+  return [...group.commands, ...(group.groups ?? []).flatMap(allCommands)];
 }
 
 export const API_OPTIONS: Record<string, OptionDef> = {
@@ -87,14 +94,15 @@ export function commandHelp(cmd: Command): string {
 }
 
 export function groupHelp(group: Group): string {
-  const width = Math.max(...group.commands.map((c) => c.name.length));
+  const commands = allCommands(group);
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     `usage: spendguard ${group.name} <command> [options]`,
     '',
     group.summary,
     '',
     'Commands:',
-    ...group.commands.map((c) => `  spendguard ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  spendguard ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     `Run \`spendguard ${group.name} <command> --help\` for the options and examples of each.`,
   ].join('\n');
@@ -148,6 +156,8 @@ export async function runGroup(group: Group, args: string[], io: CliIo): Promise
     io.out(groupHelp(group));
     return word === undefined ? 2 : 0;
   }
+  const sub = group.groups?.find((g) => g.name === `${group.name} ${word}`);
+  if (sub) return runGroup(sub, rest, io);
   const cmd = group.commands.find((c) => c.name === `${group.name} ${word}`);
   if (!cmd) throw new UsageError(`unknown command '${group.name} ${word}'`, groupHelp(group));
   return runCommand(cmd, rest, io);

@@ -1,5 +1,7 @@
-// `spendguard ledger --agent ID`: an agent's append-only ledger, newest first, a page at a time.
+// `spendguard ledger --agent ID | --group ID`: an agent's or a group's append-only ledger, newest
+// first, a page at a time.
 import { LedgerEntry, unwrap } from '../client/spendguard-client';
+import { UsageError } from './cli-io';
 import { Command, stringOption } from './command';
 import { connect } from './connection';
 import { fieldLine, printJson, printRows } from './output';
@@ -18,29 +20,45 @@ const ENTRY_FIELDS = [
   'created_at',
 ] as const;
 
+/** A group's entries also say which agent's call caused each. */
+const GROUP_ENTRY_FIELDS = ['entry_id', 'kind', 'agent_id', ...ENTRY_FIELDS.slice(2)] as const;
+
 export const LEDGER_COMMAND: Command = {
   name: 'ledger',
-  summary: "Show an agent's ledger entries, newest first (limit_set, topup, reserve, settle, release, expire, overrun, adjustment).",
+  summary: "Show an agent's or a group's ledger entries, newest first (limit_set, topup, reserve, settle, release, expire, overrun, adjustment, period_reset).",
   details: [
-    'One line per entry; fields that are null are left out. When more entries follow, the last',
+    'One line per entry; fields that are null are left out (a group\'s entries add agent_id: the agent',
+    'whose call caused the entry). When more entries follow, the last',
     'line is next_cursor=<cursor>: pass it to --cursor for the next page, or use --all.',
     'Amounts are signed microcents (1 cent = 1,000,000); usage and cost_breakdown are in --json.',
   ].join('\n'),
-  options: { agent: { type: 'string', value: 'ID', description: 'the agent_id', required: true }, ...PAGE_OPTIONS },
+  options: {
+    agent: { type: 'string', value: 'ID', description: 'the agent_id (or --group)' },
+    group: { type: 'string', value: 'ID', description: 'the group_id (or --agent)' },
+    ...PAGE_OPTIONS,
+  },
   api: true,
   examples: [
     'spendguard ledger --agent "$AGENT"',
     'spendguard ledger --agent "$AGENT" --limit 20 --cursor "$NEXT"',
     'spendguard ledger --agent "$AGENT" --all --json > ledger.json',
+    'spendguard ledger --group "$TEAM" --limit 20',
   ],
   async run(inv) {
+    const agentId = stringOption(inv.values, 'agent');
+    const groupId = stringOption(inv.values, 'group');
+    if ((agentId === undefined) === (groupId === undefined)) {
+      throw new UsageError(agentId === undefined ? 'the following arguments are required: --agent (or --group)' : 'give --agent or --group, not both', inv.help);
+    }
     const { client } = connect(inv);
-    const agentId = stringOption(inv.values, 'agent')!;
     const listing = await readListing<LedgerEntry>('entries', pageQuery(inv), inv.values.all === true, (q) =>
-      unwrap(client.GET('/v1/agents/{agent_id}/ledger', { params: { path: { agent_id: agentId }, query: q } })),
+      agentId !== undefined
+        ? unwrap(client.GET('/v1/agents/{agent_id}/ledger', { params: { path: { agent_id: agentId }, query: q } }))
+        : unwrap(client.GET('/v1/groups/{group_id}/ledger', { params: { path: { group_id: groupId! }, query: q } })),
     );
+    const keys = agentId !== undefined ? ENTRY_FIELDS : GROUP_ENTRY_FIELDS;
     if (inv.values.json) printJson(inv.io, listing.body);
-    else printRows(inv.io, listing.rows, (e) => fieldLine(e, ENTRY_FIELDS), '(no entries)', listing.nextCursor);
+    else printRows(inv.io, listing.rows, (e) => fieldLine(e, keys), '(no entries)', listing.nextCursor);
     return 0;
   },
 };

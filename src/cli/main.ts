@@ -8,6 +8,7 @@ import { BOOTSTRAP_COMMAND } from './bootstrap.command';
 import { BUDGET_GROUP } from './budget.command';
 import { CliError, CliIo, processIo, UsageError } from './cli-io';
 import { Command, Group, runCommand, runGroup } from './command';
+import { GROUP_GROUP } from './group.command';
 import { IMPORT_GROUP } from './import.command';
 import { KEYS_GROUP } from './keys.command';
 import { LEDGER_COMMAND } from './ledger.command';
@@ -16,7 +17,7 @@ import { RUN_GROUP } from './run.command';
 import { SERVE_COMMAND } from './serve.command';
 import { TENANTS_GROUP } from './tenants.command';
 
-const GROUPS: Group[] = [AGENT_GROUP, BUDGET_GROUP, RUN_GROUP, KEYS_GROUP, TENANTS_GROUP, IMPORT_GROUP];
+const GROUPS: Group[] = [AGENT_GROUP, BUDGET_GROUP, GROUP_GROUP, RUN_GROUP, KEYS_GROUP, TENANTS_GROUP, IMPORT_GROUP];
 const COMMANDS: Command[] = [LEDGER_COMMAND, BOOTSTRAP_COMMAND, SERVE_COMMAND];
 
 export const HELP = `usage: spendguard <command> [options]
@@ -24,10 +25,14 @@ export const HELP = `usage: spendguard <command> [options]
 SpendGuard — hard budgets for LLM agents. The seed's \`spendguard\` CLI, and more.
 
 Commands:
-  agent create|list|get|rename|delete    agents (one budget domain each)
+  agent create|list|get|rename|move|delete
+                                          agents (one budget domain each, optionally in a group)
   budget set|get|topup                    an agent's hard limit and what is left
+  group create|list|get|rename|move|delete
+                                          groups of agents, nested at most 8 deep
+  group budget set|get|topup              a group's hard limit (and period), held by its agents' calls
   run create|list|get                     runs and their spend
-  ledger --agent ID                       an agent's ledger, newest first, paged
+  ledger --agent ID | --group ID          an agent's or a group's ledger, newest first, paged
   keys create|list|revoke                 the tenant's API keys
   tenants create|list                     hosted tenants (operator key)
   pricing show|keygen|sign|verify         the price table, signed price documents
@@ -66,8 +71,13 @@ function moveLeadingOptions(argv: string[]): string[] {
   }
   if (leading.length === 0) return argv;
   const rest = argv.slice(i);
-  const group = GROUPS.some((g) => g.name === rest[0]) || rest[0] === 'pricing';
-  const words = group ? 2 : 1;
+  // The words that name the command: `ledger`, `agent create`, `group budget set`.
+  let words = rest[0] === 'pricing' ? 2 : 1;
+  for (let group = GROUPS.find((g) => g.name === rest[0]); group; ) {
+    words++;
+    const name = `${group.name} ${rest[words - 1]}`;
+    group = group.groups?.find((g) => g.name === name);
+  }
   return [...rest.slice(0, words), ...leading, ...rest.slice(words)];
 }
 

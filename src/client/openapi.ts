@@ -114,6 +114,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{agent_id}/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["EstimateController_estimate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/{agent_id}/ledger": {
         parameters: {
             query?: never;
@@ -323,6 +339,86 @@ export interface paths {
         put?: never;
         /** OpenAI / xAI Embeddings */
         post: operations["ProxyController_embeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_list"];
+        put?: never;
+        post: operations["GroupsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_get"];
+        put?: never;
+        post?: never;
+        delete: operations["GroupsController_remove"];
+        options?: never;
+        head?: never;
+        patch: operations["GroupsController_update"];
+        trace?: never;
+    };
+    "/v1/groups/{group_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_getBudget"];
+        put?: never;
+        post: operations["GroupsController_setBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}/budget/topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["GroupsController_topupBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GroupsController_ledger"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -575,6 +671,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             deleted_at: string | null;
+            /** @description the group the agent is in, if any */
+            group_id: string | null;
             name: string | null;
         };
         AgentListDto_Output: {
@@ -588,6 +686,8 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 deleted_at: string | null;
+                /** @description the group the agent is in, if any */
+                group_id: string | null;
                 name: string | null;
             }[];
             next_cursor: string | null;
@@ -676,6 +776,8 @@ export interface components {
              * @enum {string}
              */
             concurrency?: "exclusive" | "parallel";
+            /** @description the group whose budgets the agent's future calls also hold on (SPEC §10); null: none */
+            group_id?: string | null;
             name?: string | null;
         };
         CreateApiKeyDto: {
@@ -763,6 +865,12 @@ export interface components {
             name: string;
             /** Format: uuid */
             tenant_id: string;
+        };
+        CreateGroupDto: {
+            /** @description a name to tell groups apart (a team, project or customer) */
+            name: string;
+            /** @description the group this one sits in (default: none); the chain may be at most 8 groups deep */
+            parent_group_id?: string | null;
         };
         CreateRunDto: {
             /** @description a hard limit for this run alone: its calls hold on it beside the agent's, groups' and tenant's budgets */
@@ -876,6 +984,93 @@ export interface components {
             request_id?: string;
         } & {
             [key: string]: unknown;
+        };
+        EstimateDto_Output: {
+            agent_id: string;
+            /** @description the call would be admitted now */
+            allowed: boolean;
+            /** @description the cap was shrunk to what the budget affords (the seed clamp) */
+            clamped: boolean;
+            /** @description rounded up */
+            hold_cents: number;
+            hold_microcents: string;
+            /** @description the input estimate, never below what the provider bills */
+            input_tokens: number;
+            /** @description every budget on the call's path, outermost first */
+            levels: {
+                fits: boolean;
+                /** @enum {string} */
+                level: "tenant" | "group" | "agent" | "run";
+                level_id: string;
+                remaining_cents: number;
+                remaining_microcents: string;
+                /** @description what the call would hold on this level (the same on every level) */
+                would_hold_microcents: string;
+            }[];
+            /** @description the output cap the call would be sent with (null: refused, or embeddings) */
+            max_tokens: number | null;
+            model: string;
+            /** @enum {string} */
+            provider: "openai" | "grok" | "anthropic" | "gemini";
+            /** @description the level that would refuse it (the one with least room), as its 402 would say */
+            refused_by: {
+                /** @enum {string} */
+                level: "tenant" | "group" | "agent" | "run";
+                level_id: string;
+                remaining_cents: number;
+                required_cents: number;
+            } | null;
+            /** @description the request's own output cap, if any */
+            requested_max_tokens: number | null;
+        };
+        /** @description the rest of the body is the provider request, as it would be sent */
+        EstimateRequestDto: {
+            /**
+             * @description false: as x-cynsta-clamp: off (refuse rather than shrink the output cap)
+             * @default true
+             */
+            clamp: boolean;
+            /** @description the model (for Gemini too, whose calls name it in the URL) */
+            model: string;
+            /**
+             * @description chat.completions, responses, embeddings, messages or generateContent
+             * @enum {string}
+             */
+            operation: "chat.completions" | "responses" | "embeddings" | "messages" | "generateContent";
+            /**
+             * @description openai, grok, anthropic or gemini
+             * @enum {string}
+             */
+            provider: "openai" | "grok" | "anthropic" | "gemini";
+            /** @description the run the call would belong to (its budget counts too) */
+            run_id?: string;
+        };
+        GroupDeletedDto_Output: {
+            /** @constant */
+            deleted: true;
+            /** Format: uuid */
+            group_id: string;
+        };
+        GroupDto_Output: {
+            /** Format: date-time */
+            created_at: string;
+            deleted_at: string | null;
+            /** Format: uuid */
+            group_id: string;
+            name: string;
+            parent_group_id: string | null;
+        };
+        GroupListDto_Output: {
+            groups: {
+                /** Format: date-time */
+                created_at: string;
+                deleted_at: string | null;
+                /** Format: uuid */
+                group_id: string;
+                name: string;
+                parent_group_id: string | null;
+            }[];
+            next_cursor: string | null;
         };
         LedgerEntry_Output: {
             /** @description the agent whose call caused the entry (none for credits to a tenant or group) */
@@ -1013,6 +1208,8 @@ export interface components {
              * @enum {string}
              */
             concurrency?: "exclusive" | "parallel";
+            /** @description the group whose budgets the agent's future calls also hold on (SPEC §10); null: none */
+            group_id?: string | null;
             name?: string | null;
         };
         PutProviderKeyDto: {
@@ -1245,7 +1442,14 @@ export interface components {
              * @enum {string}
              */
             concurrency?: "exclusive" | "parallel";
+            /** @description the group whose budgets the agent's future calls also hold on (SPEC §10); null: none */
+            group_id?: string | null;
             name?: string | null;
+        };
+        UpdateGroupDto: {
+            name?: string;
+            /** @description move the group (with its subgroups) under another group; null: to the top level */
+            parent_group_id?: string | null;
         };
     };
     responses: never;
@@ -1750,6 +1954,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreditedBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    EstimateController_estimate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EstimateRequestDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description what the call would hold on every level, the cap it would get, and which level would refuse it; nothing is held */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EstimateDto_Output"];
                 };
             };
         };
@@ -2458,6 +2706,384 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    GroupsController_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /** @description include deleted groups (default false) */
+                include_deleted?: "true" | "false";
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupListDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateGroupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the new group */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group; a deleted one too, with deleted_at */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description deleted (409 while it has members); its budget and ledger stay readable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDeletedDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGroupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group, renamed or moved (with its subgroups) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_getBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_setBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetBudgetDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group's budget after the seed's arithmetic, with what was asked and applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedLevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_topupBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupDto"];
+            };
+        };
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the budget after the top-up: remaining + reserved never exceeds the hard limit, so applied_cents may be less than requested */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditedLevelBudgetDto_Output"];
+                };
+            };
+        };
+    };
+    GroupsController_ledger: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request cannot be served as sent */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the service or a dependency failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the group budget's entries, newest first; agent_id names the agent whose call caused each */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPageDto_Output"];
                 };
             };
         };

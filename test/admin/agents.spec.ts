@@ -17,6 +17,7 @@ describe('agents', () => {
       agent_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       name: 'my-agent',
       concurrency: 'exclusive',
+      group_id: null,
       created_at: expect.stringMatching(/Z$/),
       deleted_at: null,
     });

@@ -8,8 +8,10 @@
 //
 // Placeholders, filled in once the fixtures exist: {agent} (an agent with a budget), {bare} (an
 // agent without a budget), {deleted} (a deleted agent), {run} (a run of {agent}), {key} (an API
-// key id), {none} (a well-formed UUID of nothing); hosted mode adds {admin}, {read}, {capuse}
-// (secrets of tenant A's keys), {otherAgent}, {otherKey} (tenant B's) and {operator}.
+// key id), {none} (a well-formed UUID of nothing), and groups: {group} (with a budget, a member
+// agent and a child group {childGroup}), {bareGroup} (no budget), {deepest} (the 8th of a chain)
+// and {deletedGroup}; hosted mode adds {admin}, {read}, {capuse} (secrets of tenant A's keys),
+// {otherAgent}, {otherKey}, {otherGroup} (tenant B's) and {operator}.
 // A row with rawBody and no content-type is sent as application/json.
 import { randomUUID } from 'node:crypto';
 import { expectErrorBody, snapshotDatabase } from '../support/admin-assertions';
@@ -195,6 +197,95 @@ const SIDECAR_CASES: Case[] = [
   { name: 'unknown query parameter', method: 'GET', path: '/v1/agents/{agent}/ledger?kind=topup', status: 400, code: 'validation_failed' },
   { name: 'UUID of nothing', method: 'GET', path: '/v1/agents/{none}/ledger', status: 404, code: 'agent_not_found' },
 
+  // group_id on agents (SPEC §10)
+  { name: 'group_id that is not a UUID', method: 'POST', path: '/v1/agents', body: { name: 'a', group_id: 'team-1' }, status: 400, code: 'validation_failed' },
+  { name: 'group_id as a number', method: 'POST', path: '/v1/agents', body: { group_id: 7 }, status: 400, code: 'validation_failed' },
+  { name: 'group_id of no group', method: 'POST', path: '/v1/agents', body: { name: 'a', group_id: '{none}' }, status: 404, code: 'group_not_found' },
+  { name: 'group_id of a deleted group', method: 'POST', path: '/v1/agents', body: { name: 'a', group_id: '{deletedGroup}' }, status: 404, code: 'group_not_found' },
+  { name: 'group_id of no group', method: 'PATCH', path: '/v1/agents/{agent}', body: { group_id: '{none}' }, status: 404, code: 'group_not_found' },
+  { name: 'group_id of a deleted group', method: 'PATCH', path: '/v1/agents/{agent}', body: { group_id: '{deletedGroup}' }, status: 404, code: 'group_not_found' },
+  { name: 'group_id as an array', method: 'PATCH', path: '/v1/agents/{agent}', body: { group_id: ['{group}'] }, status: 400, code: 'validation_failed' },
+  { name: 'group_id of no group', method: 'PUT', path: '/v1/agents/{agent}', body: { group_id: '{none}' }, status: 404, code: 'group_not_found' },
+  { name: 'group_id of no group, for a new agent', method: 'PUT', path: '/v1/agents/put-into-nothing', body: { group_id: '{none}' }, status: 404, code: 'group_not_found' },
+
+  // POST /v1/groups
+  { name: 'missing name', method: 'POST', path: '/v1/groups', body: {}, status: 400, code: 'validation_failed' },
+  { name: 'name null', method: 'POST', path: '/v1/groups', body: { name: null }, status: 400, code: 'validation_failed' },
+  { name: 'name is a number', method: 'POST', path: '/v1/groups', body: { name: 42 }, status: 400, code: 'validation_failed' },
+  { name: 'name with a NUL byte', method: 'POST', path: '/v1/groups', body: { name: 'a\u0000b' }, status: 400, code: 'validation_failed' },
+  { name: 'name with a newline', method: 'POST', path: '/v1/groups', body: { name: 'a\nb' }, status: 400, code: 'validation_failed' },
+  { name: 'name with a C1 control character (U+0085)', method: 'POST', path: '/v1/groups', body: { name: 'a\u0085b' }, status: 400, code: 'validation_failed' },
+  { name: 'name of 201 characters', method: 'POST', path: '/v1/groups', body: { name: LONG_NAME }, status: 400, code: 'validation_failed' },
+  { name: 'name of spaces only', method: 'POST', path: '/v1/groups', body: { name: '   ' }, status: 400, code: 'validation_failed' },
+  { name: 'unknown extra field', method: 'POST', path: '/v1/groups', body: { name: 'g', budget: 5 }, status: 400, code: 'validation_failed' },
+  { name: 'group_id chosen by the client', method: 'POST', path: '/v1/groups', body: { name: 'g', group_id: '{none}' }, status: 400, code: 'validation_failed' },
+  { name: 'parent_group_id that is not a UUID', method: 'POST', path: '/v1/groups', body: { name: 'g', parent_group_id: 'root' }, status: 400, code: 'validation_failed' },
+  { name: 'parent_group_id of no group', method: 'POST', path: '/v1/groups', body: { name: 'g', parent_group_id: '{none}' }, status: 404, code: 'group_not_found' },
+  { name: 'parent_group_id of a deleted group', method: 'POST', path: '/v1/groups', body: { name: 'g', parent_group_id: '{deletedGroup}' }, status: 404, code: 'group_not_found' },
+  { name: 'a 9th level under a chain of 8', method: 'POST', path: '/v1/groups', body: { name: 'g', parent_group_id: '{deepest}' }, status: 400, code: 'group_too_deep' },
+  { name: 'truncated JSON', method: 'POST', path: '/v1/groups', rawBody: '{"name":', status: 400, code: 'invalid_json' },
+  { name: 'JSON array', method: 'POST', path: '/v1/groups', rawBody: '[{"name":"g"}]', status: 400, code: 'validation_failed' },
+  { name: 'text/plain body', method: 'POST', path: '/v1/groups', rawBody: '{"name":"g"}', headers: TEXT, status: 415, code: 'unsupported_media_type' },
+
+  // GET /v1/groups
+  { name: 'limit=0', method: 'GET', path: '/v1/groups?limit=0', status: 400, code: 'validation_failed' },
+  { name: 'limit=501', method: 'GET', path: '/v1/groups?limit=501', status: 400, code: 'validation_failed' },
+  { name: 'cursor=garbage', method: 'GET', path: '/v1/groups?cursor=garbage', status: 400, code: 'invalid_cursor' },
+  { name: 'cursor dated year 0000', method: 'GET', path: `/v1/groups?cursor=${YEAR_ZERO}`, status: 400, code: 'invalid_cursor' },
+  { name: 'cursor of an agent list (a client id, not a UUID)', method: 'GET', path: `/v1/groups?cursor=${cursor(['2026-01-01T00:00:00.000Z', 'my-agent'])}`, status: 400, code: 'invalid_cursor' },
+  { name: 'include_deleted=maybe', method: 'GET', path: '/v1/groups?include_deleted=maybe', status: 400, code: 'validation_failed' },
+  { name: 'unknown query parameter', method: 'GET', path: '/v1/groups?parent=x', status: 400, code: 'validation_failed' },
+
+  // GET, PATCH, DELETE /v1/groups/{id}
+  { name: 'id that is not a UUID', method: 'GET', path: '/v1/groups/not-a-uuid', status: 404, code: 'group_not_found' },
+  { name: 'UUID of nothing', method: 'GET', path: '/v1/groups/{none}', status: 404, code: 'group_not_found' },
+  { name: 'SQL-injection-like id', method: 'GET', path: `/v1/groups/${SQLI}`, status: 404, code: 'group_not_found' },
+  { name: 'path traversal id', method: 'GET', path: `/v1/groups/${TRAVERSAL}`, status: 404, code: 'group_not_found' },
+  { name: 'NUL byte id', method: 'GET', path: '/v1/groups/abc%00def', status: 404, code: 'group_not_found' },
+  { name: 'empty object', method: 'PATCH', path: '/v1/groups/{group}', body: {}, status: 400, code: 'validation_failed' },
+  { name: 'name null', method: 'PATCH', path: '/v1/groups/{group}', body: { name: null }, status: 400, code: 'validation_failed' },
+  { name: 'name of 201 characters', method: 'PATCH', path: '/v1/groups/{group}', body: { name: LONG_NAME }, status: 400, code: 'validation_failed' },
+  { name: 'unknown extra field', method: 'PATCH', path: '/v1/groups/{group}', body: { name: 'x', deleted_at: null }, status: 400, code: 'validation_failed' },
+  { name: 'parent_group_id that is not a UUID', method: 'PATCH', path: '/v1/groups/{group}', body: { parent_group_id: 'up' }, status: 400, code: 'validation_failed' },
+  { name: 'its own parent', method: 'PATCH', path: '/v1/groups/{group}', body: { parent_group_id: '{group}' }, status: 400, code: 'group_cycle' },
+  { name: 'under its own child (a cycle)', method: 'PATCH', path: '/v1/groups/{group}', body: { parent_group_id: '{childGroup}' }, status: 400, code: 'group_cycle' },
+  { name: 'a cycle, with a rename', method: 'PATCH', path: '/v1/groups/{group}', body: { name: 'loop', parent_group_id: '{childGroup}' }, status: 400, code: 'group_cycle' },
+  { name: 'under a chain of 8', method: 'PATCH', path: '/v1/groups/{bareGroup}', body: { parent_group_id: '{deepest}' }, status: 400, code: 'group_too_deep' },
+  { name: 'under a deleted group', method: 'PATCH', path: '/v1/groups/{bareGroup}', body: { parent_group_id: '{deletedGroup}' }, status: 404, code: 'group_not_found' },
+  { name: 'under a group of nothing', method: 'PATCH', path: '/v1/groups/{bareGroup}', body: { parent_group_id: '{none}' }, status: 404, code: 'group_not_found' },
+  { name: 'deleted group', method: 'PATCH', path: '/v1/groups/{deletedGroup}', body: { name: 'x' }, status: 404, code: 'group_not_found' },
+  { name: 'UUID of nothing', method: 'PATCH', path: '/v1/groups/{none}', body: { name: 'x' }, status: 404, code: 'group_not_found' },
+  { name: 'text/plain body', method: 'PATCH', path: '/v1/groups/{group}', rawBody: '{"name":"x"}', headers: TEXT, status: 415, code: 'unsupported_media_type' },
+  { name: 'a group with a member agent and a child group', method: 'DELETE', path: '/v1/groups/{group}', status: 409, code: 'group_not_empty' },
+  { name: 'group already deleted', method: 'DELETE', path: '/v1/groups/{deletedGroup}', status: 404, code: 'group_not_found' },
+  { name: 'UUID of nothing', method: 'DELETE', path: '/v1/groups/{none}', status: 404, code: 'group_not_found' },
+  { name: 'id that is not a UUID', method: 'DELETE', path: '/v1/groups/not-a-uuid', status: 404, code: 'group_not_found' },
+
+  // /v1/groups/{id}/budget, …/budget/topup, …/ledger
+  { name: 'hard_limit_cents as a string', method: 'POST', path: '/v1/groups/{group}/budget', body: { hard_limit_cents: '100' }, status: 400, code: 'validation_failed' },
+  { name: 'hard_limit_cents zero', method: 'POST', path: '/v1/groups/{group}/budget', body: { hard_limit_cents: 0 }, status: 400, code: 'validation_failed' },
+  { name: 'hard_limit_cents negative', method: 'POST', path: '/v1/groups/{group}/budget', body: { hard_limit_cents: -5 }, status: 400, code: 'validation_failed' },
+  { name: 'hard_limit_cents 1e400', method: 'POST', path: '/v1/groups/{group}/budget', rawBody: '{"hard_limit_cents": 1e400}', status: 400, code: 'validation_failed' },
+  { name: 'hard_limit_cents 1e12+1', method: 'POST', path: '/v1/groups/{group}/budget', body: { hard_limit_cents: 1e12 + 1 }, status: 400, code: 'validation_failed' },
+  { name: 'unknown period', method: 'POST', path: '/v1/groups/{group}/budget', body: { hard_limit_cents: 100, period: { every: '2d' } }, status: 400, code: 'validation_failed' },
+  { name: 'unknown timezone', method: 'POST', path: '/v1/groups/{group}/budget', body: { hard_limit_cents: 100, period: { every: '1d', timezone: 'Mars/Olympus' } }, status: 400, code: 'validation_failed' },
+  { name: 'unknown extra field', method: 'POST', path: '/v1/groups/{group}/budget', body: { hard_limit_cents: 100, level: 'tenant' }, status: 400, code: 'validation_failed' },
+  { name: 'deleted group', method: 'POST', path: '/v1/groups/{deletedGroup}/budget', body: { hard_limit_cents: 100 }, status: 404, code: 'group_not_found' },
+  { name: 'UUID of nothing', method: 'POST', path: '/v1/groups/{none}/budget', body: { hard_limit_cents: 100 }, status: 404, code: 'group_not_found' },
+  { name: 'id that is not a UUID', method: 'POST', path: '/v1/groups/team-1/budget', body: { hard_limit_cents: 100 }, status: 404, code: 'group_not_found' },
+  { name: 'group without a budget', method: 'GET', path: '/v1/groups/{bareGroup}/budget', status: 404, code: 'budget_not_found' },
+  { name: 'UUID of nothing', method: 'GET', path: '/v1/groups/{none}/budget', status: 404, code: 'group_not_found' },
+  { name: 'amount_cents zero', method: 'POST', path: '/v1/groups/{group}/budget/topup', body: { amount_cents: 0 }, status: 400, code: 'validation_failed' },
+  { name: 'amount_cents -1e400', method: 'POST', path: '/v1/groups/{group}/budget/topup', rawBody: '{"amount_cents": -1e400}', status: 400, code: 'validation_failed' },
+  { name: 'unknown extra field', method: 'POST', path: '/v1/groups/{group}/budget/topup', body: { amount_cents: 1, note: 'x' }, status: 400, code: 'validation_failed' },
+  { name: 'group without a budget', method: 'POST', path: '/v1/groups/{bareGroup}/budget/topup', body: { amount_cents: 1 }, status: 404, code: 'budget_not_found' },
+  { name: 'deleted group', method: 'POST', path: '/v1/groups/{deletedGroup}/budget/topup', body: { amount_cents: 1 }, status: 404, code: 'group_not_found' },
+  { name: 'limit=0', method: 'GET', path: '/v1/groups/{group}/ledger?limit=0', status: 400, code: 'validation_failed' },
+  { name: 'cursor past the bigint range', method: 'GET', path: `/v1/groups/{group}/ledger?cursor=${SEQ_PAST_BIGINT}`, status: 400, code: 'invalid_cursor' },
+  { name: 'UUID of nothing', method: 'GET', path: '/v1/groups/{none}/ledger', status: 404, code: 'group_not_found' },
+  { name: 'PUT on a group', method: 'PUT', path: '/v1/groups/{group}', body: { name: 'x' }, status: 404, code: 'route_not_found' },
+  { name: 'DELETE on a group budget', method: 'DELETE', path: '/v1/groups/{group}/budget', status: 404, code: 'route_not_found' },
+
   // POST /v1/api-keys
   { name: 'missing name', method: 'POST', path: '/v1/api-keys', body: { scopes: ['read'] }, status: 400, code: 'validation_failed' },
   { name: 'missing scopes', method: 'POST', path: '/v1/api-keys', body: { name: 'k' }, status: 400, code: 'validation_failed' },
@@ -278,6 +369,18 @@ const HOSTED_CASES: Case[] = [
   { name: "another tenant's ledger", method: 'GET', path: '/v1/agents/{otherAgent}/ledger', headers: admin, status: 404, code: 'agent_not_found' },
   { name: "deleting another tenant's agent", method: 'DELETE', path: '/v1/agents/{otherAgent}', headers: admin, status: 404, code: 'agent_not_found' },
   { name: "revoking another tenant's key", method: 'DELETE', path: '/v1/api-keys/{otherKey}', headers: admin, status: 404, code: 'api_key_not_found' },
+  { name: "another tenant's group", method: 'GET', path: '/v1/groups/{otherGroup}', headers: admin, status: 404, code: 'group_not_found' },
+  { name: "renaming another tenant's group", method: 'PATCH', path: '/v1/groups/{otherGroup}', body: { name: 'mine' }, headers: admin, status: 404, code: 'group_not_found' },
+  { name: "deleting another tenant's group", method: 'DELETE', path: '/v1/groups/{otherGroup}', headers: admin, status: 404, code: 'group_not_found' },
+  { name: "another tenant's group budget", method: 'GET', path: '/v1/groups/{otherGroup}/budget', headers: admin, status: 404, code: 'group_not_found' },
+  { name: "setting another tenant's group budget", method: 'POST', path: '/v1/groups/{otherGroup}/budget', body: { hard_limit_cents: 1 }, headers: admin, status: 404, code: 'group_not_found' },
+  { name: "topping up another tenant's group", method: 'POST', path: '/v1/groups/{otherGroup}/budget/topup', body: { amount_cents: 1 }, headers: admin, status: 404, code: 'group_not_found' },
+  { name: "another tenant's group ledger", method: 'GET', path: '/v1/groups/{otherGroup}/ledger', headers: admin, status: 404, code: 'group_not_found' },
+  { name: "a group under another tenant's group", method: 'POST', path: '/v1/groups', body: { name: 'g', parent_group_id: '{otherGroup}' }, headers: admin, status: 404, code: 'group_not_found' },
+  { name: "an agent in another tenant's group", method: 'POST', path: '/v1/agents', body: { name: 'a', group_id: '{otherGroup}' }, headers: admin, status: 404, code: 'group_not_found' },
+  { name: "moving an agent into another tenant's group", method: 'PATCH', path: '/v1/agents/{agent}', body: { group_id: '{otherGroup}' }, headers: admin, status: 404, code: 'group_not_found' },
+  { name: 'a read key creating a group', method: 'POST', path: '/v1/groups', body: { name: 'g' }, headers: { 'x-api-key': '{read}' }, status: 403, code: 'insufficient_scope' },
+  { name: 'a cap:use key listing groups', method: 'GET', path: '/v1/groups', headers: { 'x-api-key': '{capuse}' }, status: 403, code: 'insufficient_scope' },
   // Malformed tenant requests (operator)
   { name: 'truncated JSON', method: 'POST', path: '/v1/tenants', rawBody: '{"name":"a', headers: op, status: 400, code: 'invalid_json' },
   { name: 'JSON array', method: 'POST', path: '/v1/tenants', rawBody: '["acme"]', headers: op, status: 400, code: 'validation_failed' },
@@ -312,7 +415,8 @@ async function expectRefusedAndUnchanged(t: TestApp, c: Case, vars: Vars): Promi
   const headers = Object.fromEntries(Object.entries(c.headers ?? {}).map(([k, v]) => [k, fill(v, vars)]));
   if (c.rawBody !== undefined) headers['content-type'] ??= 'application/json';
   const before = await snapshotDatabase(t.pool);
-  const res = await t.http.request(c.method, fill(c.path, vars), { body: c.body, rawBody: c.rawBody, headers });
+  const body = c.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(c.body), vars));
+  const res = await t.http.request(c.method, fill(c.path, vars), { body, rawBody: c.rawBody, headers });
   expectErrorBody(res, c.status, c.code);
   expect(await snapshotDatabase(t.pool)).toEqual(before);
 }
@@ -337,6 +441,21 @@ describe('sidecar without auth', () => {
     await t.http.delete(`/v1/agents/${vars.deleted}`);
     vars.key = (await t.http.post('/v1/api-keys', { name: 'k', scopes: ['read'] })).body.id;
     vars.none = randomUUID();
+    // Groups: {group} has a budget, a member agent and a child group ({childGroup}); {bareGroup}
+    // has no budget; {deepest} ends a chain of 8; {deletedGroup} was deleted.
+    const group = async (name: string, parent?: string) =>
+      (await t.http.post('/v1/groups', { name, ...(parent ? { parent_group_id: parent } : {}) })).body.group_id as string;
+    vars.group = await group('malformed-group');
+    await t.http.post(`/v1/groups/${vars.group}/budget`, { hard_limit_cents: 1_000 });
+    vars.childGroup = await group('malformed-child', vars.group);
+    await t.http.post('/v1/agents', { name: 'member', group_id: vars.group });
+    vars.bareGroup = await group('no-budget-group');
+    let parent: string | undefined;
+    for (let depth = 1; depth <= 8; depth++) parent = await group(`depth-${depth}`, parent);
+    vars.deepest = parent!;
+    vars.deletedGroup = await group('gone-group');
+    await t.http.post(`/v1/groups/${vars.deletedGroup}/budget`, { hard_limit_cents: 10 });
+    await t.http.delete(`/v1/groups/${vars.deletedGroup}`);
     expect(Object.values(vars).every((v) => typeof v === 'string')).toBe(true);
   });
   afterAll(() => t.close());
@@ -393,6 +512,8 @@ describe('hosted with auth', () => {
     vars.otherAgent = (await asB.post('/v1/agents', { name: 'b-agent' })).body.agent_id;
     await asB.post(`/v1/agents/${vars.otherAgent}/budget`, { hard_limit_cents: 100 });
     vars.otherKey = (await asB.post('/v1/api-keys', { name: 'b-reader', scopes: ['read'] })).body.id;
+    vars.otherGroup = (await asB.post('/v1/groups', { name: 'b-group' })).body.group_id;
+    await asB.post(`/v1/groups/${vars.otherGroup}/budget`, { hard_limit_cents: 100 });
     expect(Object.values(vars).every((v) => typeof v === 'string')).toBe(true);
   });
   afterAll(() => t.close());

@@ -151,8 +151,10 @@ describe('spendguard pricing show', () => {
 
 describe('--help', () => {
   const COMMANDS = [
-    'agent create', 'agent list', 'agent get', 'agent rename', 'agent delete',
+    'agent create', 'agent list', 'agent get', 'agent rename', 'agent move', 'agent delete',
     'budget set', 'budget get', 'budget topup',
+    'group create', 'group list', 'group get', 'group rename', 'group move', 'group delete',
+    'group budget set', 'group budget get', 'group budget topup',
     'run create', 'run list', 'run get',
     'ledger', 'keys create', 'keys list', 'keys revoke', 'tenants create', 'tenants list',
     'pricing show', 'pricing keygen', 'pricing sign', 'pricing verify',
@@ -168,8 +170,8 @@ describe('--help', () => {
     expect(examples).toMatch(new RegExp(`Examples:\\n(.*\\n)*.*spendguard ${command}`));
   });
 
-  it.each(['agent', 'budget', 'run', 'keys', 'tenants', 'pricing'])('spendguard %s --help lists its commands', async (group) => {
-    const res = await spendguard([group, '--help'], {});
+  it.each(['agent', 'budget', 'group', 'group budget', 'run', 'keys', 'tenants', 'pricing'])('spendguard %s --help lists its commands', async (group) => {
+    const res = await spendguard([...group.split(' '), '--help'], {});
     expect(res.code).toBe(0);
     for (const command of COMMANDS.filter((c) => c.startsWith(`${group} `))) expect(res.stdout).toContain(`spendguard ${command}`);
   });

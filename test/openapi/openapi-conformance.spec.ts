@@ -29,13 +29,26 @@ const ROUTES: Record<string, Method[]> = {
   '/v1/agents/{agent_id}/runs': ['get', 'post'],
   '/v1/agents/{agent_id}/runs/{run_id}': ['get'],
   '/v1/agents/{agent_id}/ledger': ['get'],
+  '/v1/groups': ['get', 'post'],
+  '/v1/groups/{group_id}': ['delete', 'get', 'patch'],
+  '/v1/groups/{group_id}/budget': ['get', 'post'],
+  '/v1/groups/{group_id}/budget/topup': ['post'],
+  '/v1/groups/{group_id}/ledger': ['get'],
   '/v1/api-keys': ['get', 'post'],
   '/v1/api-keys/{id}': ['delete'],
   '/v1/tenants': ['get', 'post'],
   '/v1/pricing': ['get'],
   '/v1/imports/seed-sqlite': ['post'],
 };
-const LIST_ROUTES = ['/v1/agents', '/v1/agents/{agent_id}/runs', '/v1/agents/{agent_id}/ledger', '/v1/api-keys', '/v1/tenants'];
+const LIST_ROUTES = [
+  '/v1/agents',
+  '/v1/agents/{agent_id}/runs',
+  '/v1/agents/{agent_id}/ledger',
+  '/v1/groups',
+  '/v1/groups/{group_id}/ledger',
+  '/v1/api-keys',
+  '/v1/tenants',
+];
 
 const DOC_ID = 'urn:spendguard:openapi';
 
@@ -294,6 +307,7 @@ describe('the OpenAPI document, against a sidecar', () => {
         ['AgentDto_Output', ['name']],
         ['BudgetDto_Output', ['locked_run_id']],
         ['AgentListDto_Output', ['next_cursor']],
+        ['GroupListDto_Output', ['next_cursor']],
         ['RunListDto_Output', ['next_cursor']],
         ['LedgerPageDto_Output', ['next_cursor']],
         ['ApiKeyListDto_Output', ['next_cursor']],
@@ -317,6 +331,7 @@ describe('the OpenAPI document, against a sidecar', () => {
   describe('real answers validate against the published schemas', () => {
     let agentId: string;
     let runId: string;
+    let groupId: string;
 
     conforms('GET /health', async () => {
       contract.expectResponse('/health', 'get', await t.http.get('/health'), 200);
@@ -435,6 +450,53 @@ describe('the OpenAPI document, against a sidecar', () => {
       expect(new Set(all.body.entries.map((e: Json) => e.kind))).toEqual(new Set(['limit_set', 'topup', 'reserve', 'settle', 'release']));
     });
 
+    conforms('POST, GET, PATCH and DELETE /v1/groups, and a group in an agent', async () => {
+      contract.expectRequestBody('/v1/groups', 'post', { name: 'org' });
+      const parent = await t.http.post('/v1/groups', { name: 'org' });
+      contract.expectResponse('/v1/groups', 'post', parent, 201);
+      const body = { name: 'team', parent_group_id: parent.body.group_id };
+      contract.expectRequestBody('/v1/groups', 'post', body);
+      const child = await t.http.post('/v1/groups', body);
+      contract.expectResponse('/v1/groups', 'post', child, 201);
+      groupId = child.body.group_id;
+      const first = await t.http.get('/v1/groups?limit=1');
+      contract.expectResponse('/v1/groups', 'get', first, 200);
+      expect(typeof first.body.next_cursor).toBe('string');
+      contract.expectResponse('/v1/groups', 'get', await t.http.get(`/v1/groups?cursor=${first.body.next_cursor}&include_deleted=true`), 200);
+      contract.expectResponse('/v1/groups/{group_id}', 'get', await t.http.get(`/v1/groups/${groupId}`), 200);
+      for (const patch of [{ name: 'renamed' }, { parent_group_id: null }, { name: 'team', parent_group_id: parent.body.group_id }]) {
+        contract.expectRequestBody('/v1/groups/{group_id}', 'patch', patch);
+        contract.expectResponse('/v1/groups/{group_id}', 'patch', await t.http.patch(`/v1/groups/${groupId}`, patch), 200);
+      }
+      const grouped = { name: 'grouped', group_id: groupId };
+      contract.expectRequestBody('/v1/agents', 'post', grouped);
+      const agent = await t.http.post('/v1/agents', grouped);
+      contract.expectResponse('/v1/agents', 'post', agent, 201);
+      contract.expectRequestBody('/v1/agents/{agent_id}', 'patch', { group_id: null });
+      contract.expectResponse('/v1/agents/{agent_id}', 'patch', await t.http.patch(`/v1/agents/${agent.body.agent_id}`, { group_id: null }), 200);
+      contract.expectRequestBody('/v1/agents/{agent_id}', 'put', { group_id: groupId });
+      contract.expectResponse('/v1/agents/{agent_id}', 'put', await t.http.request('PUT', `/v1/agents/${agent.body.agent_id}`, { body: { group_id: groupId } }), 200);
+      await t.http.patch(`/v1/agents/${agent.body.agent_id}`, { group_id: null });
+      const doomed = await t.http.post('/v1/groups', { name: 'doomed' });
+      contract.expectResponse('/v1/groups/{group_id}', 'delete', await t.http.delete(`/v1/groups/${doomed.body.group_id}`), 200);
+      contract.expectResponse('/v1/groups/{group_id}', 'get', await t.http.get(`/v1/groups/${doomed.body.group_id}`), 200);
+    });
+
+    conforms('POST and GET /v1/groups/{group_id}/budget, POST …/budget/topup, GET …/ledger', async () => {
+      const set = { hard_limit_cents: 500, topup_cents: 100, period: { every: '1d', timezone: 'Europe/Berlin' } };
+      contract.expectRequestBody('/v1/groups/{group_id}/budget', 'post', set);
+      contract.expectResponse('/v1/groups/{group_id}/budget', 'post', await t.http.post(`/v1/groups/${groupId}/budget`, set), 200);
+      contract.expectResponse('/v1/groups/{group_id}/budget', 'get', await t.http.get(`/v1/groups/${groupId}/budget`), 200);
+      contract.expectRequestBody('/v1/groups/{group_id}/budget/topup', 'post', { amount_cents: 50 });
+      const topped = await t.http.post(`/v1/groups/${groupId}/budget/topup`, { amount_cents: 50 });
+      contract.expectResponse('/v1/groups/{group_id}/budget/topup', 'post', topped, 200);
+      expect(topped.body).toMatchObject({ level: 'group', level_id: groupId, remaining_cents: 150 });
+      const first = await t.http.get(`/v1/groups/${groupId}/ledger?limit=1`);
+      contract.expectResponse('/v1/groups/{group_id}/ledger', 'get', first, 200);
+      expect(typeof first.body.next_cursor).toBe('string');
+      contract.expectResponse('/v1/groups/{group_id}/ledger', 'get', await t.http.get(`/v1/groups/${groupId}/ledger?cursor=${first.body.next_cursor}`), 200);
+    });
+
     conforms('POST, GET and DELETE /v1/api-keys', async () => {
       const body = { name: 'conformance key', scopes: ['read', 'cap:use'], environment: 'test' };
       contract.expectRequestBody('/v1/api-keys', 'post', body);
@@ -512,6 +574,18 @@ describe('the OpenAPI document, against a sidecar', () => {
 
     conforms('404 for an unknown run on GET …/runs/{run_id}', async () => {
       contract.expectError('/v1/agents/{agent_id}/runs/{run_id}', 'get', await t.http.get(`/v1/agents/${bare}/runs/nope`), 404, 'run_not_found');
+    });
+
+    conforms('404, 400 and 409 on the group routes', async () => {
+      contract.expectError('/v1/groups/{group_id}', 'get', await t.http.get(`/v1/groups/${none}`), 404, 'group_not_found');
+      contract.expectError('/v1/groups/{group_id}', 'get', await t.http.get('/v1/groups/not-a-uuid'), 404, 'group_not_found');
+      contract.expectError('/v1/groups/{group_id}/budget', 'post', await t.http.post(`/v1/groups/${none}/budget`, { hard_limit_cents: 1 }), 404, 'group_not_found');
+      const parent = (await t.http.post('/v1/groups', { name: 'errors' })).body.group_id;
+      const child = (await t.http.post('/v1/groups', { name: 'errors-child', parent_group_id: parent })).body.group_id;
+      contract.expectError('/v1/groups/{group_id}', 'patch', await t.http.patch(`/v1/groups/${parent}`, { parent_group_id: child }), 400, 'group_cycle');
+      contract.expectError('/v1/groups/{group_id}', 'delete', await t.http.delete(`/v1/groups/${parent}`), 409, 'group_not_empty');
+      contract.expectError('/v1/groups/{group_id}/budget', 'get', await t.http.get(`/v1/groups/${parent}/budget`), 404, 'budget_not_found');
+      contract.expectError('/v1/agents', 'post', await t.http.post('/v1/agents', { group_id: none }), 404, 'group_not_found');
     });
 
     conforms('404 for an unknown key on DELETE /v1/api-keys/{id}', async () => {

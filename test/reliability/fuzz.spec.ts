@@ -34,6 +34,9 @@ describe('request parsers over HTTP', () => {
     '/v1/agents/{agent}/runs',
     '/v1/agents/{agent}/runs/fuzz-run/openai/chat/completions',
     '/v1/agents/{agent}/runs/fuzz-run/gemini/generateContent',
+    '/v1/groups',
+    '/v1/groups/{group}/budget',
+    '/v1/groups/{group}/budget/topup',
   ];
   // Bodies shaped like the real ones, with every field fuzzed, and wholly random JSON.
   const field = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string(), fc.integer(), fc.double(), fc.constant(null), fc.constant(-1), fc.constant(1e300));
@@ -54,6 +57,9 @@ describe('request parsers over HTTP', () => {
         topup_cents: field,
         amount_cents: field,
         prompt: field,
+        group_id: fc.oneof(field, fc.uuid()),
+        parent_group_id: fc.oneof(field, fc.uuid()),
+        period: fc.oneof(field, fc.record({ every: fc.oneof(field, fc.constantFrom('1d', '1mo', '15m')), timezone: fc.oneof(field, fc.constantFrom('UTC', 'Europe/Berlin')) }, { requiredKeys: [] })),
       },
       { requiredKeys: [] },
     ),
@@ -62,6 +68,9 @@ describe('request parsers over HTTP', () => {
 
   it(`answers ${HTTP_RUNS} random requests per route without a 5xx, and the ledger stays exact`, async () => {
     const agent = await s.agent(1_000, { concurrency: 'parallel' });
+    const group = (await s.http.post('/v1/groups', { name: 'fuzzed' })).body.group_id;
+    await s.http.post(`/v1/groups/${group}/budget`, { hard_limit_cents: 1_000 });
+    await s.http.patch(`/v1/agents/${agent}`, { group_id: group });
     const statuses: Record<number, number> = {};
     let requests = 0;
     for (const route of ROUTES) {
@@ -69,7 +78,7 @@ describe('request parsers over HTTP', () => {
         fc.asyncProperty(body, header, fc.option(fc.constantFrom('off', 'on', ''), { nil: undefined }), async (b, agentHeader, clamp) => {
           const headers: Record<string, string> = { 'x-cynsta-agent-id': agentHeader.replace('{agent}', agent) };
           if (clamp !== undefined) headers['x-cynsta-clamp'] = clamp;
-          const res = await s.http.post(route.replace('{agent}', agent), b, { headers });
+          const res = await s.http.post(route.replace('{agent}', agent).replace('{group}', group), b, { headers });
           requests++;
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           if (res.status >= 500) throw new Error(`${route} answered ${res.status}: ${res.text.slice(0, 300)}`);

@@ -8,6 +8,7 @@ import { TestResponse } from './test-app';
 export const LEDGER_TABLES = [
   'tenants',
   'api_keys',
+  'groups',
   'agents',
   'budgets',
   'runs',
