@@ -24,8 +24,7 @@ export const periodSchema = z
       .default('UTC')
       .describe('where days, weeks (Monday) and months start at midnight; seconds, minutes and hours are aligned to UTC'),
   })
-  .strict()
-  .meta({ id: 'BudgetPeriod' });
+  .strict();
 
 // The seed's messages for a missing or non-integer limit and a bad top-up (its clients match `detail`).
 export const setBudgetSchema = z

@@ -5,6 +5,7 @@ import { Budget, unwrap } from '../client/spendguard-client';
 import { CliIo } from './cli-io';
 import { Command, Group, intOption, OptionDef, stringOption } from './command';
 import { connect } from './connection';
+import { periodOption, PERIOD_OPTIONS, printPeriod } from './level-budget';
 import { printFields, printJson } from './output';
 
 const AGENT: OptionDef = { type: 'string', value: 'ID', description: 'the agent_id', required: true };
@@ -12,9 +13,11 @@ const AGENT: OptionDef = { type: 'string', value: 'ID', description: 'the agent_
 /** The seed's fields, in the seed's order; the rest of the budget is in --json. */
 export const SEED_BUDGET_FIELDS = ['hard_limit_cents', 'remaining_cents', 'locked_cents', 'locked_run_id', 'locked_expires_at'] as const;
 
+/** The seed's lines, byte for byte; a budget with a period (ours) adds its period lines after them. */
 export function printBudget(io: CliIo, budget: Partial<Budget>, fallbackAgentId: string): void {
   io.out(`agent_id=${budget.agent_id ?? fallbackAgentId}`);
   printFields(io, budget, SEED_BUDGET_FIELDS);
+  if (budget.period) printPeriod(io, budget);
 }
 
 /** What a set or top-up asked for and what the ceiling let through (SPEC §3). */
@@ -39,21 +42,31 @@ const set: Command = {
   details: [
     'The first set leaves remaining = --topup when it is above 0, else --limit; a later set',
     'makes remaining = min(remaining + --topup, --limit) and replaces the limit.',
+    'With --period the budget starts afresh every period (remaining = limit − what in-flight calls hold).',
   ].join('\n'),
   options: {
     agent: AGENT,
     limit: { type: 'string', value: 'CENTS', description: 'hard limit in cents (the strict cap)', required: true },
     topup: { type: 'string', value: 'CENTS', description: 'cents to add to what is left (default 0)' },
+    ...PERIOD_OPTIONS,
   },
   api: true,
-  examples: ['spendguard budget set --agent "$AGENT" --limit 5000 --topup 5000', 'spendguard budget set --agent "$AGENT" --limit 8000 --topup 3000 --json'],
+  examples: [
+    'spendguard budget set --agent "$AGENT" --limit 5000 --topup 5000',
+    'spendguard budget set --agent "$AGENT" --limit 8000 --topup 3000 --json',
+    'spendguard budget set --agent "$AGENT" --limit 20000 --period 1mo --tz Europe/Berlin',
+  ],
   async run(inv) {
     const limit = intOption(inv, 'limit', 0)!;
     const topup = intOption(inv, 'topup', 0) ?? 0;
+    const period = periodOption(inv);
     const { client } = connect(inv);
     const agentId = stringOption(inv.values, 'agent')!;
     const budget = await unwrap(
-      client.POST('/v1/agents/{agent_id}/budget', { params: { path: { agent_id: agentId } }, body: { hard_limit_cents: limit, topup_cents: topup } }),
+      client.POST('/v1/agents/{agent_id}/budget', {
+        params: { path: { agent_id: agentId } },
+        body: { hard_limit_cents: limit, topup_cents: topup, ...(period !== undefined ? { period } : {}) },
+      }),
     );
     if (inv.values.json) printJson(inv.io, budget);
     else printBudget(inv.io, budget, agentId);

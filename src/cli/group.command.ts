@@ -1,8 +1,10 @@
 // `spendguard group create | list | get | rename | move | delete` and `spendguard group budget set |
 // get | topup`: groups of agents (SPEC §10) and their budgets, in the output style of the agent and
 // budget commands (`group_id=<id>`, `key=value` lines, `--json` for the server's JSON).
-import { CreditedGroupBudget, Group, GroupBudget, unwrap } from '../client/spendguard-client';
+import { CreditedLevelBudget, Group, LevelBudget, unwrap } from '../client/spendguard-client';
 import { CliIo, UsageError } from './cli-io';
+import { CREDIT_FIELDS } from './budget.command';
+import { periodOption, PERIOD_OPTIONS, printLevelBudget } from './level-budget';
 import { Command, Group as CommandGroup, intOption, Invocation, OptionDef, stringOption } from './command';
 import { connect } from './connection';
 import { fieldLine, printFields, printJson, printRows } from './output';
@@ -15,23 +17,9 @@ const GROUP_FIELDS = ['group_id', 'name', 'parent_group_id', 'created_at', 'dele
 /** One line per group: `group_id=… name=…`, then `parent_group_id`, `created_at`, `deleted_at` when set. */
 export const groupLine = (group: Partial<Group>): string => fieldLine(group, GROUP_FIELDS);
 
-/** A group budget's lines: the group, then its figures; the exact microcents are in --json. */
-export const GROUP_BUDGET_FIELDS = [
-  'hard_limit_cents',
-  'remaining_cents',
-  'reserved_cents',
-  'spent_cents',
-  'in_flight',
-  'period',
-  'period_timezone',
-  'period_started_at',
-  'next_reset_at',
-  'period_spent_cents',
-] as const;
-
-function printGroupBudget(io: CliIo, budget: GroupBudget | CreditedGroupBudget): void {
+function printGroupBudget(io: CliIo, budget: LevelBudget | CreditedLevelBudget): void {
   io.out(`group_id=${budget.level_id}`);
-  printFields(io, { ...budget, period: budget.period?.every ?? null, period_timezone: budget.period?.timezone ?? null }, GROUP_BUDGET_FIELDS);
+  printLevelBudget(io, budget);
 }
 
 const groupId = (inv: Invocation) => stringOption(inv.values, 'group')!;
@@ -156,32 +144,6 @@ const remove: Command = {
     return 0;
   },
 };
-
-/** `--period EVERY [--tz ZONE]`: absent keeps the budget's period; `none` makes it a lifetime budget. */
-export function periodOption(inv: Invocation): { every: string; timezone: string } | null | undefined {
-  const every = stringOption(inv.values, 'period');
-  const timezone = stringOption(inv.values, 'tz');
-  if (every === undefined) {
-    if (timezone !== undefined) throw new UsageError('argument --tz: only with --period', inv.help);
-    return undefined;
-  }
-  if (every === 'none') {
-    if (timezone !== undefined) throw new UsageError('argument --tz: not with --period none', inv.help);
-    return null;
-  }
-  return { every, timezone: timezone ?? 'UTC' };
-}
-
-export const PERIOD_OPTIONS: Record<string, OptionDef> = {
-  period: {
-    type: 'string',
-    value: 'EVERY',
-    description: "start afresh every 1h, 1d, 1w, 1mo, <n>s or <n>m; 'none': a lifetime budget (default: unchanged)",
-  },
-  tz: { type: 'string', value: 'ZONE', description: 'IANA timezone where days, weeks and months start (default UTC)' },
-};
-
-const CREDIT_FIELDS = ['requested_cents', 'applied_cents'] as const;
 
 const budgetSet: Command = {
   name: 'group budget set',

@@ -15,9 +15,10 @@ import { LEDGER_COMMAND } from './ledger.command';
 import { runPricing } from './pricing.command';
 import { RUN_GROUP } from './run.command';
 import { SERVE_COMMAND } from './serve.command';
+import { TENANT_GROUP } from './tenant.command';
 import { TENANTS_GROUP } from './tenants.command';
 
-const GROUPS: Group[] = [AGENT_GROUP, BUDGET_GROUP, GROUP_GROUP, RUN_GROUP, KEYS_GROUP, TENANTS_GROUP, IMPORT_GROUP];
+const GROUPS: Group[] = [AGENT_GROUP, BUDGET_GROUP, GROUP_GROUP, RUN_GROUP, KEYS_GROUP, TENANT_GROUP, TENANTS_GROUP, IMPORT_GROUP];
 const COMMANDS: Command[] = [LEDGER_COMMAND, BOOTSTRAP_COMMAND, SERVE_COMMAND];
 
 export const HELP = `usage: spendguard <command> [options]

@@ -759,15 +759,6 @@ export interface components {
             /** @description exact integer microcents (1 cent = 1,000,000), as a string */
             spent_microcents: string;
         };
-        BudgetPeriod: {
-            /** @description how often the budget starts afresh: 1h, 1d, 1w, 1mo, <n>s, <n>m */
-            every: string;
-            /**
-             * @description where days, weeks (Monday) and months start at midnight; seconds, minutes and hours are aligned to UTC
-             * @default UTC
-             */
-            timezone: string;
-        };
         CreateAgentDto: {
             /** @description your own id for the agent (default: a UUID); 409 if the tenant already has it */
             agent_id?: string;
@@ -1419,7 +1410,15 @@ export interface components {
             /** @description the cap: remaining + reserved never exceeds it */
             hard_limit_cents: number;
             /** @description start afresh every period (remaining = limit − held); null: a lifetime budget (the default); absent: unchanged */
-            period?: components["schemas"]["BudgetPeriod"] | null;
+            period?: {
+                /** @description how often the budget starts afresh: 1h, 1d, 1w, 1mo, <n>s, <n>m */
+                every: string;
+                /**
+                 * @description where days, weeks (Monday) and months start at midnight; seconds, minutes and hours are aligned to UTC
+                 * @default UTC
+                 */
+                timezone: string;
+            } | null;
             /** @description added to remaining, up to the cap (seed arithmetic) */
             topup_cents?: number;
         };

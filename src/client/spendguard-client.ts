@@ -10,8 +10,9 @@ export type Schemas = components['schemas'];
 export type Agent = Schemas['AgentDto_Output'];
 export type Budget = Schemas['BudgetDto_Output'];
 export type Group = Schemas['GroupDto_Output'];
-export type GroupBudget = Schemas['GroupBudgetDto_Output'];
-export type CreditedGroupBudget = Schemas['CreditedGroupBudgetDto_Output'];
+/** A budget on any level of SPEC §10 (tenant, group, agent, run), with its level and level id. */
+export type LevelBudget = Schemas['LevelBudgetDto_Output'];
+export type CreditedLevelBudget = Schemas['CreditedLevelBudgetDto_Output'];
 export type Run = Schemas['RunDto_Output'];
 export type CreatedRun = Schemas['CreatedRunDto_Output'];
 export type LedgerEntry = Schemas['LedgerEntry_Output'];

@@ -108,3 +108,31 @@ describe('the API key, as the seed sent it', () => {
     expect(fields(withEnv.stdout)).toMatchObject({ agent_id: agentId, remaining_cents: '5000' });
   });
 });
+
+describe('spendguard tenant budget (hosted: the operator sets a tenant\'s credit)', () => {
+  it('the operator sets and tops up with --tenant; the tenant reads its own and cannot raise it (HTTP 403)', async () => {
+    const tenant = await newTenant('credit-co');
+    const operator = { ...env, CAP_API_KEY: OPERATOR_KEY };
+    const own = { ...env, CAP_API_KEY: tenant.api_key };
+    const set = await spendguard(['tenant', 'budget', 'set', '--tenant', tenant.tenant_id, '--limit', '1000', '--topup', '400'], operator);
+    expect(set.code).toBe(0);
+    expect(fields(set.stdout)).toMatchObject({ tenant_id: tenant.tenant_id, hard_limit_cents: '1000', remaining_cents: '400', period: 'None' });
+    const topped = await spendguard(['tenant', 'budget', 'topup', '--tenant', tenant.tenant_id, '--amount', '100'], operator);
+    expect(fields(topped.stdout)).toMatchObject({ remaining_cents: '500', applied_cents: '100' });
+
+    expect(fields((await spendguard(['tenant', 'budget', 'get'], own)).stdout)).toMatchObject({ tenant_id: tenant.tenant_id, remaining_cents: '500' });
+    const raise = await spendguard(['tenant', 'budget', 'set', '--limit', '99999', '--topup', '99999'], own);
+    expect(raise.code).toBe(1);
+    expect(raise.stderr).toMatch(/^HTTP 403: /);
+    const topupOwn = await spendguard(['tenant', 'budget', 'topup', '--amount', '5'], own);
+    expect(topupOwn.stderr).toMatch(/^HTTP 403: /);
+    // A tenant key on the operator's route: refused, whichever tenant it names.
+    expect((await spendguard(['tenant', 'budget', 'get', '--tenant', tenant.tenant_id], own)).stderr).toMatch(/^HTTP 403: /);
+    expect(fields((await spendguard(['tenant', 'budget', 'get'], own)).stdout).remaining_cents).toBe('500');
+
+    const ledger = await spendguard(['tenant', 'ledger', '--tenant', tenant.tenant_id], operator);
+    expect(ledger.stdout.trim().split('\n').map((l) => pairs(l).kind)).toEqual(['topup', 'limit_set']);
+    expect((await spendguard(['tenant', 'ledger'], own)).stdout).toBe(ledger.stdout);
+    expect((await spendguard(['tenant', 'budget', 'get', '--tenant', '00000000-0000-4000-8000-000000000000'], operator)).stderr).toMatch(/^HTTP 404: /);
+  });
+});

@@ -28,7 +28,9 @@ const ROUTES: Record<string, Method[]> = {
   '/v1/agents/{agent_id}/budget/topup': ['post'],
   '/v1/agents/{agent_id}/runs': ['get', 'post'],
   '/v1/agents/{agent_id}/runs/{run_id}': ['get'],
+  '/v1/agents/{agent_id}/runs/{run_id}/ledger': ['get'],
   '/v1/agents/{agent_id}/ledger': ['get'],
+  '/v1/agents/{agent_id}/estimate': ['post'],
   '/v1/groups': ['get', 'post'],
   '/v1/groups/{group_id}': ['delete', 'get', 'patch'],
   '/v1/groups/{group_id}/budget': ['get', 'post'],
@@ -37,17 +39,26 @@ const ROUTES: Record<string, Method[]> = {
   '/v1/api-keys': ['get', 'post'],
   '/v1/api-keys/{id}': ['delete'],
   '/v1/tenants': ['get', 'post'],
+  '/v1/tenants/{tenant_id}/budget': ['get', 'post'],
+  '/v1/tenants/{tenant_id}/budget/topup': ['post'],
+  '/v1/tenants/{tenant_id}/ledger': ['get'],
+  '/v1/tenant/budget': ['get', 'post'],
+  '/v1/tenant/budget/topup': ['post'],
+  '/v1/tenant/ledger': ['get'],
   '/v1/pricing': ['get'],
   '/v1/imports/seed-sqlite': ['post'],
 };
 const LIST_ROUTES = [
   '/v1/agents',
   '/v1/agents/{agent_id}/runs',
+  '/v1/agents/{agent_id}/runs/{run_id}/ledger',
   '/v1/agents/{agent_id}/ledger',
   '/v1/groups',
   '/v1/groups/{group_id}/ledger',
   '/v1/api-keys',
   '/v1/tenants',
+  '/v1/tenants/{tenant_id}/ledger',
+  '/v1/tenant/ledger',
 ];
 
 const DOC_ID = 'urn:spendguard:openapi';
@@ -497,6 +508,42 @@ describe('the OpenAPI document, against a sidecar', () => {
       contract.expectResponse('/v1/groups/{group_id}/ledger', 'get', await t.http.get(`/v1/groups/${groupId}/ledger?cursor=${first.body.next_cursor}`), 200);
     });
 
+    conforms('POST and GET /v1/tenant/budget, POST …/budget/topup, GET /v1/tenant/ledger (a sidecar sets its own)', async () => {
+      const set = { hard_limit_cents: 1_000_000, topup_cents: 1_000_000, period: { every: '1mo', timezone: 'Europe/Berlin' } };
+      contract.expectRequestBody('/v1/tenant/budget', 'post', set);
+      contract.expectResponse('/v1/tenant/budget', 'post', await t.http.post('/v1/tenant/budget', set), 200);
+      contract.expectResponse('/v1/tenant/budget', 'get', await t.http.get('/v1/tenant/budget'), 200);
+      contract.expectRequestBody('/v1/tenant/budget/topup', 'post', { amount_cents: 1 });
+      const topped = await t.http.post('/v1/tenant/budget/topup', { amount_cents: 1 });
+      contract.expectResponse('/v1/tenant/budget/topup', 'post', topped, 200);
+      expect(topped.body).toMatchObject({ level: 'tenant', level_id: LOCAL_TENANT_ID, applied_cents: 0 });
+      const first = await t.http.get('/v1/tenant/ledger?limit=1');
+      contract.expectResponse('/v1/tenant/ledger', 'get', first, 200);
+      contract.expectResponse('/v1/tenant/ledger', 'get', await t.http.get(`/v1/tenant/ledger?cursor=${first.body.next_cursor}`), 200);
+      // A lifetime budget again, so that the rest of this file is not affected by a period.
+      await t.http.post('/v1/tenant/budget', { hard_limit_cents: 1_000_000, period: null });
+    });
+
+    conforms('a run with a budget of its own, and GET …/runs/{run_id}/ledger', async () => {
+      contract.expectRequestBody('/v1/agents/{agent_id}/runs', 'post', { budget_cents: 300 });
+      const created = await t.http.post(`/v1/agents/${agentId}/runs`, { budget_cents: 300 });
+      contract.expectResponse('/v1/agents/{agent_id}/runs', 'post', created, 201);
+      expect(created.body.budget).toMatchObject({ level: 'run', hard_limit_cents: 300 });
+      const path = `/v1/agents/${agentId}/runs/${created.body.run_id}`;
+      contract.expectResponse('/v1/agents/{agent_id}/runs/{run_id}', 'get', await t.http.get(path), 200);
+      const ledger = await t.http.get(`${path}/ledger?limit=1`);
+      contract.expectResponse('/v1/agents/{agent_id}/runs/{run_id}/ledger', 'get', ledger, 200);
+      expect(ledger.body.entries[0].kind).toBe('limit_set');
+    });
+
+    conforms('POST /v1/agents/{agent_id}/estimate', async () => {
+      const body = { provider: 'openai', operation: 'chat.completions', model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] };
+      contract.expectRequestBody('/v1/agents/{agent_id}/estimate', 'post', body);
+      const res = await t.http.post(`/v1/agents/${agentId}/estimate`, body);
+      contract.expectResponse('/v1/agents/{agent_id}/estimate', 'post', res, 200);
+      expect(res.body.levels.map((l: Json) => l.level)).toEqual(['tenant', 'agent']);
+    });
+
     conforms('POST, GET and DELETE /v1/api-keys', async () => {
       const body = { name: 'conformance key', scopes: ['read', 'cap:use'], environment: 'test' };
       contract.expectRequestBody('/v1/api-keys', 'post', body);
@@ -662,6 +709,26 @@ describe('the OpenAPI document, against a hosted instance', () => {
 
     const asTenant = t.http.withHeaders({ 'x-api-key': created.body.api_key.secret });
     contract.expectResponse('/v1/agents', 'post', await asTenant.post('/v1/agents', { name: 'hosted agent' }), 201);
+  });
+
+  conforms("the operator's /v1/tenants/{tenant_id}/budget, …/budget/topup and …/ledger; the tenant reads its own", async () => {
+    const op = t.http.withHeaders({ 'x-api-key': OPERATOR_KEY });
+    const tenant = await op.post('/v1/tenants', { name: 'credit' });
+    const id = tenant.body.tenant_id;
+    const set = { hard_limit_cents: 5_000, topup_cents: 2_000 };
+    contract.expectRequestBody('/v1/tenants/{tenant_id}/budget', 'post', set);
+    contract.expectResponse('/v1/tenants/{tenant_id}/budget', 'post', await op.post(`/v1/tenants/${id}/budget`, set), 200);
+    contract.expectResponse('/v1/tenants/{tenant_id}/budget', 'get', await op.get(`/v1/tenants/${id}/budget`), 200);
+    contract.expectResponse('/v1/tenants/{tenant_id}/budget/topup', 'post', await op.post(`/v1/tenants/${id}/budget/topup`, { amount_cents: 1_000 }), 200);
+    const first = await op.get(`/v1/tenants/${id}/ledger?limit=1`);
+    contract.expectResponse('/v1/tenants/{tenant_id}/ledger', 'get', first, 200);
+    expect(typeof first.body.next_cursor).toBe('string');
+    const asTenant = t.http.withHeaders({ 'x-api-key': tenant.body.api_key.secret });
+    const own = await asTenant.get('/v1/tenant/budget');
+    contract.expectResponse('/v1/tenant/budget', 'get', own, 200);
+    expect(own.body).toMatchObject({ level: 'tenant', level_id: id, remaining_cents: 3_000 });
+    contract.expectError('/v1/tenant/budget', 'post', await asTenant.post('/v1/tenant/budget', set), 403, 'tenant_budget_operator_only');
+    contract.expectError('/v1/tenants/{tenant_id}/budget', 'get', await op.get(`/v1/tenants/${randomUUID()}/budget`), 404, 'tenant_not_found');
   });
 
   conforms('GET /health/ready with Redis', async () => {

@@ -51,7 +51,7 @@ async function setUpTenant(name: string): Promise<Tenant> {
   const tenant = await must(operator.post('/v1/tenants', { name }), 201);
   const clients = c.instances.map((i) => i.http.withHeaders({ 'x-api-key': tenant.api_key.secret }));
   const admin = clients[0];
-  await must(operator.post(`/v1/tenants/${tenant.tenant_id}/budget`, { hard_limit_cents: 150 }), 200, 201);
+  await must(operator.post(`/v1/tenants/${tenant.tenant_id}/budget`, { hard_limit_cents: 100 }), 200, 201);
   const org = (await must(admin.post('/v1/groups', { name: 'org' }), 201)).group_id;
   const team = (await must(admin.post('/v1/groups', { name: 'team', parent_group_id: org }), 201)).group_id;
   await must(admin.post(`/v1/groups/${org}/budget`, { hard_limit_cents: 120 }), 200, 201);
@@ -208,7 +208,8 @@ it(`${CALLS} calls over 3 instances on 10 agents in 2 nested groups under a tena
     expect(['tenant', 'group', 'agent', 'run']).toContain(r.body.level);
     expect(r.body.required_cents).toBeGreaterThan(r.body.remaining_cents);
   }
-  expect(statuses[402] ?? 0).toBeGreaterThan(0); // the demand (~240 ¢) is well past the tenant's 150 ¢
+  expect(statuses[402] ?? 0).toBeGreaterThan(0); // the demand (~240 ¢) is well past the tenant's 100 ¢
+  expect(Object.keys(refusedBy).length).toBeGreaterThanOrEqual(2); // the limits bind on several levels
 
   const rows = await checkLevels(t);
   const charged = c.fake.received.reduce((s, r) => s + BigInt(r.usage!.input * 15 + r.usage!.output * 60), 0n);
